@@ -1,0 +1,81 @@
+"""The indicators codelist (``indicators/variable/*.yaml``, IAMC ``nomenclature`` format)
+and the targets file (``indicators/targets.yaml``). Read by the engine for units, by the
+apps for labels and by the tests against the models' declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .errors import DataError
+from .paths import indicators_dir
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    unit: str
+    description: str
+    description_fr: str
+    label_fr: str
+    model: str
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    variable: str
+    model: str
+    year: int
+    kind: str  # "max_change" (value ≤ reference × (1+change)), "max", "min"
+    value: float
+    reference_year: int | None
+    label_fr: str
+    label_en: str
+    explain_fr: str
+    source: dict
+
+
+def _read_codes(folder: Path) -> dict[str, dict]:
+    codes: dict[str, dict] = {}
+    for f in sorted(folder.glob("*.yaml")):
+        for item in yaml.safe_load(f.read_text(encoding="utf-8")) or []:
+            ((name, attrs),) = item.items()
+            if name in codes:
+                raise DataError(f"{f}: variable '{name}' defined twice")
+            codes[name] = attrs or {}
+    return codes
+
+
+@cache
+def load_codelist(folder: str | None = None) -> dict[str, Variable]:
+    """Every output variable, by IAMC name."""
+    root = Path(folder) if folder else indicators_dir()
+    out = {}
+    for name, a in _read_codes(root / "variable").items():
+        missing = [k for k in ("unit", "description", "description_fr", "label_fr", "model")
+                   if k not in a]
+        if missing:
+            raise DataError(f"{root / 'variable'}: '{name}' lacks {missing}")
+        out[name] = Variable(name, a["unit"], a["description"], a["description_fr"],
+                             a["label_fr"], a["model"])
+    return out
+
+
+@cache
+def load_targets(folder: str | None = None) -> list[Target]:
+    """The territory's targets (PCAET, TEPOS, ZAN…), each with its source."""
+    root = Path(folder) if folder else indicators_dir()
+    data = yaml.safe_load((root / "targets.yaml").read_text(encoding="utf-8")) or []
+    out = []
+    for t in data:
+        out.append(Target(
+            id=t["id"], variable=t["variable"], model=t["model"], year=int(t["year"]),
+            kind=t["kind"], value=float(t["value"]),
+            reference_year=t.get("reference_year"), label_fr=t["label"]["fr"],
+            label_en=t["label"]["en"], explain_fr=t["explain_fr"], source=t["source"],
+        ))
+    return out
