@@ -101,13 +101,13 @@ class Engine:
     def __init__(self, territory: str | Territory = DEFAULT_TERRITORY,
                  models: Sequence[type[Model]] | None = None,
                  codelist: Mapping[str, Variable] | None = None,
-                 chunk_size: int = 2000):
+                 chunk_size: int = 250):
         self.territory = (territory if isinstance(territory, Territory)
                           else load_territory(territory))
         self.levers: LeverRegistry = load_levers(self.territory)
         self.codelist = dict(codelist) if codelist is not None else load_codelist()
         self.years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-        self.chunk_size = chunk_size
+        self.chunk_size = chunk_size  # 250: measured fastest, and 10,000 scenarios fit in ~250 MB
         ordered = order_models(models if models is not None else default_models(), self.codelist)
         for cls, _ in ordered:
             unknown = [lv for lv in cls.levers if lv not in self.levers]

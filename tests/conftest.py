@@ -1,0 +1,41 @@
+"""Shared fixtures: engines are built once per session (reading data costs ~40 ms)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def engine() -> wb.Engine:
+    return wb.Engine()
+
+
+@pytest.fixture(scope="session")
+def synthetic() -> wb.Engine:
+    return wb.Engine("synthetic")
+
+
+@pytest.fixture(scope="session")
+def refs(engine) -> dict[str, wb.Scenario]:
+    return wb.reference_scenarios(engine.levers)
+
+
+@pytest.fixture(scope="session")
+def ref_results(engine, refs) -> wb.Results:
+    return engine.run(list(refs.values()))
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m workbench`` as a user would, in a subprocess."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "workbench", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
