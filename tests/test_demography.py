@@ -164,3 +164,10 @@ def test_base_illectronism_matches_insee_2021_overall_rate(engine):
     res = engine.run_batch({})
     # INSEE Première 1953: 15.4 % of people 15+ in 2021 (France); local age structure differs
     assert res.value("Digital Exclusion|Illectronism Share", 2021) == pytest.approx(15.4, abs=1.5)
+
+
+def test_cohort_effect_alone_matches_the_observed_national_decline(engine):
+    # INSEE Première 1780 and 1953: 16.5 % in 2019, 15.4 % in 2021, i.e. -0.55 point a year.
+    res = run(engine, digital_mediation=[0])
+    share = res.series("Digital Exclusion|Illectronism Share", 0)
+    assert (share.loc[2021] - share.loc[2023]) / 2 == pytest.approx(0.55, abs=0.15)
