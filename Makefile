@@ -13,7 +13,7 @@ PORT ?= 8866
 install: $(STAMP)
 
 # pip >= 24 first: pip 23 resolves pyam-iamc 3.3 with SQLAlchemy 2.1 and `import pyam` fails.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/fabrique/*)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24.2"
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -171,3 +171,17 @@ def test_cohort_effect_alone_matches_the_observed_national_decline(engine):
     res = run(engine, digital_mediation=[0])
     share = res.series("Digital Exclusion|Illectronism Share", 0)
     assert (share.loc[2021] - share.loc[2023]) / 2 == pytest.approx(0.55, abs=0.15)
+
+
+def test_students_leave_as_many_as_arrived_in_their_cohort(engine):
+    values = np.array([0.0, 1100.0, 2500.0, 4000.0])
+    pr = model_of(engine).project(levers(engine, 4, student_arrivals=values))
+    # cohorts aged 21-25 in 2021 arrived before the projection, at the base flow: the lever
+    # does not touch them (ages 40-44 in 2040)
+    cohort = pr.population[:, 19, :, 40:45].sum((1, 2))
+    np.testing.assert_allclose(cohort, cohort[1], rtol=1e-9)
+    # once every leaving cohort arrived after 2021, net student migration is zero
+    late = pr.migration.sum((2, 3))[:, 8:] - pr.migration.sum((2, 3))[1, 8:]
+    np.testing.assert_allclose(late, 0, atol=1e-6)
+    pop2050 = pr.population[:, 29].sum((1, 2))
+    assert (np.diff(pop2050) > 0).all()

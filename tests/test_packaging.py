@@ -11,7 +11,8 @@ CONDA_NAMES = {"pyam-iamc": "pyam"}
 
 
 def norm(req: str) -> tuple[str, str]:
-    name, spec = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", req.strip()).groups()
+    # pip extras ("psycopg[binary]") have no conda spelling: compare the package name only
+    name, spec = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*(.*)$", req.strip()).groups()
     return name.lower().replace("-", "_"), spec.replace(" ", "")
 
 

@@ -28,3 +28,8 @@ class DataError(WorkbenchError):
 
 class ModelGraphError(DataError):
     """Models cannot be ordered: a cycle, or a variable that no model writes."""
+
+
+class StoreError(WorkbenchError):
+    """A workshop session or submission cannot be read or written (unknown code, closed
+    session, invalid input, database unavailable)."""

@@ -140,8 +140,8 @@ class Demography(Model):
         super().__init__(territory, years)
         t = territory
         self.base_year = int(years[0]) if base_year is None else base_year
-        self.p0 = base_population(t, self.base_year, students=t.value(
-            f"student_arrivals_{self.base_year}", default=0.0))
+        self.students_base = t.value(f"student_arrivals_{self.base_year}", default=0.0)
+        self.p0 = base_population(t, self.base_year, students=self.students_base)
         # Mortality: Brass logit standard and a lookup table life expectancy -> alpha.
         q = by_sex_age(t.table("life_table_france"), "qx")
         q[:, OPEN] = 1.0
@@ -166,7 +166,20 @@ class Demography(Model):
                                  - np.exp(-rc["lambda2"] * (x - rc["mu2"])))
              + rc["c"])
         self.mig_shape = np.stack([g, g]) / (2 * g.sum())
-        self.student_shape = student_profile()
+        # Students leave as many as arrived in their cohort: a cohort leaving in year t
+        # arrived (at 18-20) partly before the base year, at the base flow, and partly
+        # after, at the lever's flow. share_new[t, a] is the part that arrived after.
+        arrive = np.zeros(N_AGES)
+        arrive[STUDENT_IN] = 1 / len(STUDENT_IN)
+        t_idx = np.arange(len(self.years))[:, None, None]
+        ages_out = STUDENT_OUT[None, :, None]
+        share_new = ((t_idx - (ages_out - STUDENT_IN[None, None, :])) >= 0).mean(-1)
+        leave_new = np.zeros((len(self.years), N_AGES))
+        leave_new[:, STUDENT_OUT] = -share_new / len(STUDENT_OUT)
+        leave_old = np.zeros_like(leave_new)
+        leave_old[:, STUDENT_OUT] = -(1 - share_new) / len(STUDENT_OUT)
+        self._students_new = (arrive[None, :] + leave_new) / 2  # per sex, per student
+        self._students_old = self.students_base * leave_old / 2
         # Ageing, households, digital exclusion: rates by single age.
         self.apa = expand_bands(t.table("apa_prevalence"), "prevalence")
         self.alone = expand_bands(t.table("living_alone_rates"), "share_living_alone")
@@ -212,18 +225,20 @@ class Demography(Model):
         return 1 / (1 + np.exp(2 * (alpha[..., None] + self.ys)))
 
     def project(self, levers: Mapping[str, np.ndarray]) -> Projection:
-        fert_lv = np.asarray(levers["fertility"], float)
-        n, T = fert_lv.shape[0], len(self.years)
-        lx = self.mortality(np.asarray(levers["life_expectancy_gain"], float))
+        n = max(np.size(levers[k]) for k in self.levers)
+        lv = {k: np.broadcast_to(np.asarray(levers[k], float), (n,)) for k in self.levers}
+        fert_lv, T = lv["fertility"], len(self.years)
+        lx = self.mortality(lv["life_expectancy_gain"])
         L, _ = life_table(lx)
         surv = L[..., 1:] / L[..., :-1]  # (n, T, 2, 105): age x -> x+1
         surv_open = L[..., OPEN] / (L[..., OPEN - 1] + L[..., OPEN])
         surv_birth = L[..., 0]
         tfr = self.tfr_base + (fert_lv[:, None] - self.tfr_base) * self._ramp[None, :]
         fert = tfr[..., None] * self.fert_shape  # (n, T, 35)
-        mig = (np.asarray(levers["net_migration"], float)[:, None, None] * self.mig_shape
-               + np.asarray(levers["student_arrivals"], float)[:, None, None]
-               * self.student_shape)  # (n, 2, 106), ages at the end of the year
+        # net migrants by year, sex and age at the end of the year: (n, T, 2, 106)
+        mig = (lv["net_migration"][:, None, None, None] * self.mig_shape[None, None]
+               + (lv["student_arrivals"][:, None, None] * self._students_new
+                  + self._students_old)[:, :, None, :])
         sex_birth = np.array([BOYS_PER_GIRL, 1.0]) / (1 + BOYS_PER_GIRL)
 
         P = np.empty((n, T + 1, 2, N_AGES))
@@ -243,7 +258,7 @@ class Demography(Model):
             d[:, :, :OPEN - 1] = cur[:, :, :OPEN - 1] - nxt[:, :, 1:OPEN]
             d[:, :, OPEN - 1:] = cur[:, :, OPEN - 1:] * (1 - surv_open[:, t])[..., None]
             d[:, :, 0] += b - nxt[:, :, 0]
-            after = np.maximum(nxt + mig, 0.0)
+            after = np.maximum(nxt + mig[:, t], 0.0)
             migration[:, t] = after - nxt
             births[:, t] = b
             deaths[:, t] = d

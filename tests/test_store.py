@@ -1,0 +1,357 @@
+"""The store keeps every submitted scenario: the same behaviour on SQLite (a file in tmp_path)
+and on a real PostgreSQL server started for the test session (tests/conftest_pg.py)."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+
+import pytest
+from sqlalchemy import text as sql
+
+import workbench.store as store_mod
+from workbench.errors import WorkbenchError
+from workbench.store import (
+    CODE_ALPHABET,
+    MSG_CLOSED,
+    MSG_UNAVAILABLE,
+    MSG_UNKNOWN_SESSION,
+    Store,
+    StoreError,
+    Submission,
+    format_code,
+)
+
+from .conftest import ROOT
+from .conftest_pg import _free_port, postgresql_server  # noqa: F401  (fixture)
+
+LEVERS = {"fertility": 1.6, "renovation_rate": 2.5, "solar_share": 30.0}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgresql_server").new_database()
+
+
+@pytest.fixture
+def store(url):
+    s = Store(url)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def code(store) -> str:
+    return store.create_session("Atelier du 12 mars").code
+
+
+def submit(store: Store, code: str, pseudonym: str = "Camille", levers=None,
+           text: str = "Moins de voitures, plus d'arbres.", **kw) -> Submission:
+    kw = {"group": "", "share_code": "F1abc", "model_version": "0.1.0",
+          "territory": "grand-chambery", "key": uuid.uuid4().hex, **kw}
+    return store.submit(code, pseudonym, LEVERS if levers is None else levers, text, **kw)
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+def test_create_and_get_session_any_spelling(store):
+    made = store.create_session("Atelier <b>n°1</b>")
+    assert len(made.code) == 6 and set(made.code) <= set(CODE_ALPHABET)
+    assert not set(made.code) & set("0O1IL")
+    assert made.display_code == f"{made.code[:3]}-{made.code[3:]}" == format_code(made.code)
+    assert made.open and made.created.tzinfo == UTC
+    c = made.code
+    for typed in (c, made.display_code, c.lower(), f"{c[:3].lower()} {c[3:].lower()}",
+                  f"  {c[:3]} - {c[3:]}  "):
+        assert store.get_session(typed) == made
+    assert made in store.sessions()
+
+
+def test_session_codes_are_redrawn_on_collision(store, monkeypatch):
+    codes = iter(["ABCDEF", "ABCDEF", "GHJKMN"])
+    monkeypatch.setattr(store_mod, "_new_code", lambda: next(codes))
+    assert store.create_session("un").code == "ABCDEF"
+    assert store.create_session("deux").code == "GHJKMN"
+
+
+@pytest.mark.parametrize("typed", ["ZZZ-ZZZ", "hello", "ABC-DE0", "", "A" * 500, None, 123456])
+def test_unknown_code_gets_a_french_message(store, code, typed):
+    for call in (lambda: store.get_session(typed), lambda: store.close_session(typed),
+                 lambda: store.submissions(typed), lambda: submit(store, typed)):
+        with pytest.raises(StoreError) as err:
+            call()
+        assert err.value.message_fr == MSG_UNKNOWN_SESSION
+        assert isinstance(err.value, WorkbenchError)
+    assert store.submissions(code) == []
+
+
+def test_closed_session_refuses_new_submissions(store, code):
+    first = submit(store, code, key="k" * 32)
+    store.close_session(code.lower())
+    assert store.get_session(code).open is False
+    with pytest.raises(StoreError) as err:
+        submit(store, code)
+    assert err.value.message_fr == MSG_CLOSED and "closed" in str(err.value)
+    assert submit(store, code, key="k" * 32) == first  # a retry of what landed still answers
+    assert store.submissions(code) == [first]
+
+
+# -- submissions: stored exactly as typed ----------------------------------------------------
+
+@pytest.mark.parametrize("typed", [
+    '<script>alert("x")</script><img src=x onerror=alert(1)> & &amp; \'quotes\'',
+    "Vélo 🚲🌳👩🏽‍🌾 pour tous — مرحبا بالمستقبل \u202eRTL\u202c e\u0301 ñ 中文",
+    ("Ligne 1\nLigne 2\r\n\tindentée " * 80)[:1999] + "!",  # 2000 characters with newlines
+])
+def test_submission_reads_back_exactly(store, code, typed):
+    pseudo = "Zoé 🚲 مريم e\u0301 <b>x</b>"
+    sent = dict(LEVERS, ghg=-29.0, count=3)
+    sub = submit(store, code, pseudonym=pseudo, text=typed, levers=sent, group="Groupe 🌍 B",
+                 share_code="F1AbC-_9")
+    assert len(typed.strip()) <= 2000
+    assert (sub.pseudonym, sub.text, sub.group) == (pseudo, typed.strip(), "Groupe 🌍 B")
+    assert sub.levers == {k: float(v) for k, v in sent.items()}
+    assert all(type(v) is float for v in sub.levers.values())
+    assert (sub.session_code, sub.share_code, sub.model_version, sub.territory) == (
+        code, "F1AbC-_9", "0.1.0", "grand-chambery")
+    assert sub.created.tzinfo == UTC
+    assert store.get_submission(sub.id) == sub
+    assert store.submissions(code) == [sub]
+
+
+def test_pseudonym_and_text_are_stripped(store, code):
+    sub = submit(store, code, pseudonym="  Alex \n", text="\n  Un futur sobre.  \n\n",
+                 group=" A ")
+    assert (sub.pseudonym, sub.text, sub.group) == ("Alex", "Un futur sobre.", "A")
+
+
+@pytest.mark.parametrize("field,value,french", [
+    ("pseudonym", "p" * 41, "Le pseudonyme dépasse 40 caractères"),
+    ("pseudonym", "   ", "Le pseudonyme est vide"),
+    ("pseudonym", "Bob\x00", "Le pseudonyme contient des caractères non autorisés"),
+    ("pseudonym", "Bob\x1b[31m", "Le pseudonyme contient des caractères non autorisés"),
+    ("pseudonym", 42, "Le pseudonyme doit être du texte"),
+    ("group", "g" * 41, "Le nom du groupe dépasse 40 caractères"),
+    ("text", "t" * 2001, "dépasse 2000 caractères (2001 saisis)"),
+    ("text", " \n ", "Expliquez en quelques mots"),
+    ("text", "a\x00b", "caractères non autorisés"),
+    ("text", "\ud800", "caractères non autorisés"),
+])
+def test_bad_text_is_refused_in_french_and_nothing_stored(store, code, field, value, french):
+    with pytest.raises(StoreError) as err:
+        submit(store, code, **{field: value})
+    assert french in err.value.message_fr
+    assert field in str(err.value)  # the analyst's message names the field
+    assert store.submissions(code) == []
+
+
+@pytest.mark.parametrize("levers", [
+    {"fertility": math.nan}, {"fertility": math.inf}, {"fertility": -math.inf},
+    {"fertility": "1.5"}, {"fertility": None}, {"fertility": True}, {"fertility": [1.0]},
+    {}, [("fertility", 1.5)], {"": 1.0}, {"bad id": 1.0}, {3: 1.0},
+])
+def test_bad_lever_values_are_refused(store, code, levers):
+    with pytest.raises(StoreError) as err:
+        submit(store, code, levers=levers)
+    assert err.value.message_fr == "Les valeurs des leviers ne sont pas valides."
+    assert store.submissions(code) == []
+
+
+def test_same_key_twice_stores_once(store, code):
+    key = uuid.uuid4().hex
+    first = submit(store, code, key=key)
+    again = submit(store, code, key=key, text="autre texte")
+    assert again == first
+    assert store.submissions(code) == [first]
+
+
+def test_same_key_at_the_same_instant_stores_once(store, code):
+    key = uuid.uuid4().hex
+    barrier = threading.Barrier(8)
+
+    def one(i: int) -> Submission:
+        barrier.wait()
+        return submit(store, code, pseudonym=f"p{i}", key=key)
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(one, range(8)))
+    assert len({s.id for s in got}) == 1
+    assert len(store.submissions(code)) == 1
+
+
+def test_twenty_participants_at_the_same_instant_all_land(store, code):
+    barrier = threading.Barrier(20)
+
+    def one(i: int) -> Submission:
+        barrier.wait()
+        return submit(store, code, pseudonym=f"participant {i}")
+
+    with ThreadPoolExecutor(20) as pool:
+        got = list(pool.map(one, range(20)))
+    stored = store.submissions(code)
+    assert len(stored) == 20 and sorted(s.id for s in got) == [s.id for s in stored]
+    assert {s.pseudonym for s in stored} == {f"participant {i}" for i in range(20)}
+
+
+CHILD = """
+import sys, threading, uuid
+from workbench.store import Store
+store = Store(sys.argv[1]); code = sys.argv[2]; name = sys.argv[3]
+store.get_session(code)
+print("ready", flush=True)
+sys.stdin.readline()
+barrier = threading.Barrier(10)
+def one(i):
+    barrier.wait()
+    store.submit(code, f"{name}-{i}", {"fertility": 1.6}, "texte", share_code="F1x",
+                 model_version="0.1.0", territory="grand-chambery", key=uuid.uuid4().hex)
+threads = [threading.Thread(target=one, args=(i,)) for i in range(10)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print("done", flush=True)
+"""
+
+
+def test_two_processes_at_the_same_instant_all_land(store, code, url):
+    """Two server processes (kernels), each with its own Store on the same database."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, url, code, name], cwd=ROOT, env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        for p in procs:  # both go at once
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    stored = store.submissions(code)
+    assert sorted(s.pseudonym for s in stored) == sorted(
+        f"{n}-{i}" for n in "ab" for i in range(10))
+
+
+# -- durability ------------------------------------------------------------------------------
+
+def test_survives_a_restart(store, code, url):
+    sub = submit(store, code, text="Je reste là.")
+    store.dispose()
+    again = Store(url)
+    try:
+        assert again.get_session(code).code == code
+        assert again.get_submission(sub.id) == sub
+        assert again.submissions(code) == [sub]
+    finally:
+        again.dispose()
+
+
+def test_polling_after_id_returns_only_newer_ones(store, code):
+    other = store.create_session("autre atelier").code
+    subs = [submit(store, code, pseudonym=f"p{i}") for i in range(3)]
+    submit(store, other)
+    assert store.submissions(code) == subs
+    assert store.submissions(code, after_id=subs[0].id) == subs[1:]
+    assert store.submissions(code, after_id=subs[-1].id) == []
+    assert [s.id for s in subs] == sorted(s.id for s in subs)
+    newer = submit(store, code)
+    assert store.submissions(code, after_id=subs[-1].id) == [newer]
+
+
+def test_failure_after_the_insert_leaves_no_row(store, code, monkeypatch):
+    def boom(row):
+        raise RuntimeError("crash after the insert, inside the transaction")
+
+    monkeypatch.setattr(store_mod, "_to_submission", boom)
+    with pytest.raises(RuntimeError):
+        submit(store, code)
+    monkeypatch.undo()
+    assert store.submissions(code) == []
+
+
+def test_database_refuses_what_validation_would_let_through(store, code, monkeypatch):
+    monkeypatch.setattr(store_mod, "MAX_PSEUDONYM", 100)  # the table's CHECK still says 40
+    with pytest.raises(StoreError) as err:
+        submit(store, code, pseudonym="p" * 41)
+    assert err.value.message_fr == MSG_UNAVAILABLE
+    monkeypatch.undo()
+    assert store.submissions(code) == []
+
+
+def test_unknown_submission_id(store, code):
+    with pytest.raises(StoreError) as err:
+        store.get_submission(10**6)
+    assert err.value.message_fr == "Ce scénario est introuvable."
+
+
+# -- where the store is ----------------------------------------------------------------------
+
+def test_database_url_from_the_environment(url, monkeypatch):
+    monkeypatch.setenv("FABRIQUE_DATABASE_URL", url)
+    s = Store()
+    try:
+        made = s.create_session("par l'environnement")
+        assert s.url == url
+    finally:
+        s.dispose()
+    direct = Store(url)
+    try:
+        assert direct.get_session(made.code) == made
+    finally:
+        direct.dispose()
+
+
+def test_default_is_sqlite_under_var(tmp_path, monkeypatch):
+    monkeypatch.delenv("FABRIQUE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FABRIQUE_VAR", str(tmp_path / "var"))
+    s = Store()
+    try:
+        s.create_session("défaut")
+        assert (tmp_path / "var" / "fabrique.sqlite3").is_file()
+        with s._engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+    finally:
+        s.dispose()
+
+
+def test_password_is_masked_and_bad_urls_are_refused():
+    s = Store("postgresql://fab:s3cret@127.0.0.1:5432/fabrique")  # no connection yet
+    assert "s3cret" not in s.url and "s3cret" not in repr(s)
+    assert s.url.startswith("postgresql+psycopg://fab:***@")
+    for bad in ("mysql://u@h/db", "not a url"):
+        with pytest.raises(StoreError) as err:
+            Store(bad)
+        assert err.value.message_fr == MSG_UNAVAILABLE
+
+
+def test_unreachable_database_gives_a_french_message():
+    s = Store(f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none")
+    with pytest.raises(StoreError) as err:
+        s.sessions()
+    assert err.value.message_fr == MSG_UNAVAILABLE and "127.0.0.1" in str(err.value)
+    s.dispose()
+
+
+def test_sqlite_tables_have_the_promised_schema(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'x' / 'new.sqlite3'}")  # the folder is created
+    try:
+        s.sessions()
+        s2 = Store(s.url)  # create_all again is harmless
+        assert s2.sessions() == []
+        with s._engine.connect() as conn:
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 1
+        s2.dispose()
+    finally:
+        s.dispose()

@@ -1,0 +1,85 @@
+"""French formatting for everything participants read: ``146 856``, ``8,1 %``, ``−7,3 points``
+(narrow no-break space as thousands separator and before ``%``, decimal comma, true minus
+sign, no-break space before ``: ; ! ?``), and the French names of the codelist's units."""
+
+from __future__ import annotations
+
+import math
+import re
+
+NNBSP = "\u202f"  # espace fine insécable: thousands separator, before "%"
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+# Codelist units are IAMC (English); participants read French.
+UNITS_FR = {
+    "persons": "personnes",
+    "persons/yr": "personnes par an",
+    "households": "ménages",
+    "dwellings": "logements",
+    "places": "places",
+    "%": "%",
+    "hours/yr": "heures par an",
+    "years": "ans",
+    "persons/household": "personnes par ménage",
+}
+
+
+def unit_fr(unit: str) -> str:
+    """The French reading of a codelist unit (the unit itself when unknown)."""
+    return UNITS_FR.get(unit, unit)
+
+
+def format_number(x: float | None, decimals: int = 0, signed: bool = False) -> str:
+    """``146856.4`` → ``146 856``; ``8.13, 1`` → ``8,1``; ``signed`` adds ``+`` to positive
+    numbers. Missing or non-finite values read ``n.d.`` (non disponible)."""
+    if x is None or not math.isfinite(float(x)):
+        return "n.d."
+    rounded = round(float(x), decimals)
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+    if rounded < 0:
+        return MINUS + text
+    return ("+" + text) if signed and rounded > 0 else text
+
+
+def format_value(x: float | None, unit: str, decimals: int = 0) -> str:
+    """A number as shown in a table cell: percentages carry their ``%`` sign."""
+    text = format_number(x, decimals)
+    return f"{text}{NNBSP}%" if unit == "%" and text != "n.d." else text
+
+
+def format_with_unit(x: float | None, unit: str, decimals: int = 0) -> str:
+    """A number with its French unit: ``146 856 personnes``, ``8,1 %``."""
+    if unit == "%" or format_number(x) == "n.d.":
+        return format_value(x, unit, decimals)
+    return f"{format_number(x, decimals)}{NBSP}{unit_fr(unit)}"
+
+
+def format_percent(x: float | None, decimals: int = 0, signed: bool = True) -> str:
+    """A share or change already in percent: ``−22 %``."""
+    text = format_number(x, decimals, signed)
+    return text if text == "n.d." else f"{text}{NNBSP}%"
+
+
+def format_change(before: float, after: float, unit: str, decimals: int = 0) -> str:
+    """A change: in points for a percentage (``−7,3 points``), else relative (``+5,1 %``)."""
+    if unit == "%":
+        diff = round(after - before, max(decimals, 1))
+        text = format_number(diff, max(decimals, 1), signed=True)
+        return f"{text}{NBSP}point{'s' if abs(diff) >= 2 else ''}"
+    if not before or not math.isfinite(before) or not math.isfinite(after):
+        return "n.d."
+    return format_percent((after / before - 1) * 100, 1)
+
+
+def french_spacing(text: str) -> str:
+    """No line break before « : ; ! ? » nor after «: the spaces become no-break ones."""
+    text = re.sub(r" +([:;!?»])", NBSP + r"\1", text)
+    return re.sub(r"« +", "«" + NBSP, text)
+
+
+def decimals_for(unit: str, value: float) -> int:
+    """How many decimals a participant needs: one for shares, two below ten, else none."""
+    if unit == "%":
+        return 1
+    return 2 if abs(value) < 10 else 0

@@ -1,0 +1,532 @@
+"""Where workshop sessions and submitted scenarios live: a SQLite file under ``var/`` by
+default, PostgreSQL when ``FABRIQUE_DATABASE_URL`` (or ``Store(url)``) names one.
+
+A submitted scenario is never lost: every write is one transaction, SQLite runs in WAL mode
+with ``synchronous=FULL``, concurrent writers wait for each other (``BEGIN IMMEDIATE`` and a
+busy timeout on SQLite, a row lock on the session on PostgreSQL) instead of failing, and a
+client-generated idempotency key makes a retried submit safe. Submissions of one session get
+increasing ids in commit order, so ``submissions(code, after_id)`` polling never skips one.
+
+Text typed by participants is stored as typed (HTML included): whoever displays it escapes it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import re
+import secrets
+import threading
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+from .errors import StoreError
+from .paths import var_dir
+
+__all__ = ["Store", "StoreError", "Submission", "WorkshopSession", "format_code", "parse_code"]
+
+ENV_URL = "FABRIQUE_DATABASE_URL"
+SQLITE_FILE = "fabrique.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 15
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+CODE_LENGTH = 6
+MAX_TITLE = 120
+MAX_PSEUDONYM = 40
+MAX_GROUP = 40
+MAX_TEXT = 2000
+MAX_LEVERS = 200
+MAX_SHARE_CODE = 1000
+MAX_META = 64  # model_version, territory, lever ids, idempotency key
+_PG_SCHEMA_LOCK = 0x0FAB2030  # advisory lock key taken while creating tables
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_LEVER_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+MSG_UNKNOWN_SESSION = "Aucun atelier ne correspond à ce code."
+MSG_CLOSED = "Cet atelier est fermé : il n'accepte plus de nouveaux scénarios."
+MSG_UNAVAILABLE = ("L'enregistrement est momentanément impossible. Réessayez dans un instant ; "
+                   "si cela continue, prévenez l'animateur.")
+
+
+class _UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite stores it naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_table = Table(
+    "fabrique_schema", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+)
+
+sessions_table = Table(
+    "fabrique_sessions", metadata,
+    Column("code", String(CODE_LENGTH), primary_key=True),
+    Column("title", String(MAX_TITLE), nullable=False),
+    Column("created", _UTCDateTime(), nullable=False),
+    Column("open", Boolean, nullable=False),
+    CheckConstraint(f"length(title) BETWEEN 1 AND {MAX_TITLE}", name="ck_session_title"),
+)
+
+submissions_table = Table(
+    "fabrique_submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(MAX_META), nullable=False, unique=True),
+    Column("session_code", String(CODE_LENGTH), ForeignKey("fabrique_sessions.code"),
+           nullable=False),
+    Column("pseudonym", String(MAX_PSEUDONYM), nullable=False),
+    Column("group_name", String(MAX_GROUP), nullable=False),
+    Column("levers", Text, nullable=False),  # JSON object: lever id -> value
+    Column("share_code", String(MAX_SHARE_CODE), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("model_version", String(MAX_META), nullable=False),
+    Column("territory", String(MAX_META), nullable=False),
+    Column("created", _UTCDateTime(), nullable=False),
+    # The same limits as the validation below, so nothing invalid lands even if it is bypassed.
+    CheckConstraint(f"length(pseudonym) BETWEEN 1 AND {MAX_PSEUDONYM}", name="ck_sub_pseudonym"),
+    CheckConstraint(f"length(group_name) <= {MAX_GROUP}", name="ck_sub_group"),
+    CheckConstraint(f"length(text) BETWEEN 1 AND {MAX_TEXT}", name="ck_sub_text"),
+    Index("ix_fabrique_submissions_session_id", "session_code", "id"),
+    sqlite_autoincrement=True,  # ids never reused
+)
+
+
+@dataclass(frozen=True)
+class WorkshopSession:
+    """A workshop session: participants join it with its code."""
+
+    code: str  # six characters of CODE_ALPHABET, e.g. "ABCDEF"; see `display_code`
+    title: str
+    created: datetime  # timezone-aware UTC
+    open: bool
+
+    @property
+    def display_code(self) -> str:
+        """The code as shown to participants: "ABC-DEF"."""
+        return format_code(self.code)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A scenario submitted by a participant in a workshop session."""
+
+    id: int
+    session_code: str
+    pseudonym: str
+    group: str
+    levers: dict[str, float]
+    share_code: str
+    text: str
+    model_version: str
+    territory: str
+    created: datetime
+
+
+def format_code(code: str) -> str:
+    """A session code as shown to participants: "ABC-DEF"."""
+    code = parse_code(code)
+    return f"{code[:3]}-{code[3:]}"
+
+
+def parse_code(code: object) -> str:
+    """Normalise a typed session code ("abc def", "ABC-DEF", "abcdef") to "ABCDEF"."""
+    if isinstance(code, str):
+        norm = re.sub(r"[\s\-‐-―−]", "", code).upper()
+        if len(norm) == CODE_LENGTH and all(c in CODE_ALPHABET for c in norm):
+            return norm
+    shown = code[:40] if isinstance(code, str) else type(code).__name__
+    raise StoreError(f"{shown!r} is not a session code ({CODE_LENGTH} characters of "
+                     f"{CODE_ALPHABET}, dash and spaces optional)", MSG_UNKNOWN_SESSION)
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _check_line(value: object, field: str, label_fr: str, min_len: int, max_len: int) -> str:
+    """A one-field text (pseudonym, group, title): stripped, length-capped, no control chars."""
+    if not isinstance(value, str):
+        raise StoreError(f"{field} must be text, got {type(value).__name__}",
+                         f"{label_fr} doit être du texte.")
+    value = value.strip()
+    if len(value) < min_len:
+        raise StoreError(f"{field} is empty", f"{label_fr} est vide : merci de le remplir.")
+    if len(value) > max_len:
+        raise StoreError(f"{field} is {len(value)} characters long (at most {max_len})",
+                         f"{label_fr} dépasse {max_len} caractères ({len(value)} saisis).")
+    bad = [c for c in value if c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs")]
+    if bad:
+        raise StoreError(f"{field} contains control characters {sorted(set(bad))!r}",
+                         f"{label_fr} contient des caractères non autorisés.")
+    return value
+
+
+def _check_text(value: object) -> str:
+    """The participant's "why this future is desirable" text: stripped, 1..MAX_TEXT chars."""
+    label = "Le texte « pourquoi ce futur est souhaitable »"
+    if not isinstance(value, str):
+        raise StoreError(f"text must be a str, got {type(value).__name__}",
+                         f"{label} doit être du texte.")
+    value = value.strip()
+    if not value:
+        raise StoreError("text is empty",
+                         "Expliquez en quelques mots pourquoi ce futur est souhaitable.")
+    if len(value) > MAX_TEXT:
+        raise StoreError(f"text is {len(value)} characters long (at most {MAX_TEXT})",
+                         f"{label} dépasse {MAX_TEXT} caractères ({len(value)} saisis) : "
+                         "merci de le raccourcir.")
+    # NUL is refused by PostgreSQL and lone surrogates cannot be encoded: refuse them here.
+    if "\x00" in value or any(unicodedata.category(c) == "Cs" for c in value):
+        raise StoreError("text contains a NUL character or a lone surrogate",
+                         f"{label} contient des caractères non autorisés.")
+    return value
+
+
+def _check_meta(value: object, field: str, max_len: int, min_len: int = 1) -> str:
+    """Technical strings set by the app (share code, model version, territory)."""
+    if (not isinstance(value, str) or not min_len <= len(value) <= max_len
+            or any(unicodedata.category(c) in ("Cc", "Cs") for c in value)):
+        raise StoreError(f"{field} must be printable text of {min_len}..{max_len} characters, "
+                         f"got {value!r:.80}", "Le scénario est mal formé.")
+    return value
+
+
+def _check_levers(levers: object) -> dict[str, float]:
+    """A non-empty mapping of lever id -> finite number, as floats."""
+    msg_fr = "Les valeurs des leviers ne sont pas valides."
+    if not isinstance(levers, Mapping) or not levers:
+        raise StoreError(f"levers must be a non-empty mapping, got {levers!r:.80}", msg_fr)
+    if len(levers) > MAX_LEVERS:
+        raise StoreError(f"{len(levers)} levers given (at most {MAX_LEVERS})", msg_fr)
+    out = {}
+    for key, value in levers.items():
+        if not isinstance(key, str) or not _LEVER_ID_RE.match(key):
+            raise StoreError(f"lever id {key!r:.80} is not an identifier", msg_fr)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise StoreError(f"lever '{key}': {value!r:.80} is not a number", msg_fr)
+        v = float(value)
+        if not math.isfinite(v):
+            raise StoreError(f"lever '{key}': {value!r} is not a finite number", msg_fr)
+        out[key] = v
+    return out
+
+
+def _to_session(row) -> WorkshopSession:
+    return WorkshopSession(code=row.code, title=row.title, created=row.created,
+                           open=bool(row.open))
+
+
+def _to_submission(row) -> Submission:
+    return Submission(
+        id=row.id, session_code=row.session_code, pseudonym=row.pseudonym,
+        group=row.group_name, levers={k: float(v) for k, v in json.loads(row.levers).items()},
+        share_code=row.share_code, text=row.text, model_version=row.model_version,
+        territory=row.territory, created=row.created)
+
+
+def _resolve_url(url: str | None) -> URL:
+    raw = url if url is not None else (os.environ.get(ENV_URL) or "").strip() or None
+    if raw is None:
+        folder = var_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return URL.create("sqlite", database=str(folder / SQLITE_FILE))
+    try:
+        sa_url = make_url(raw)
+    except (ArgumentError, ValueError, TypeError):
+        where = "the url given to Store()" if url is not None else ENV_URL
+        raise StoreError(f"{where} is not a database URL (expected e.g. "
+                         "sqlite:///var/fabrique.sqlite3 or "
+                         "postgresql+psycopg://user@host:5432/db)", MSG_UNAVAILABLE) from None
+    if sa_url.drivername in ("postgresql", "postgres"):
+        sa_url = sa_url.set(drivername="postgresql+psycopg")  # the driver this project installs
+    if sa_url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database {sa_url.get_backend_name()!r} in "
+                         f"{sa_url.render_as_string(hide_password=True)} "
+                         "(use sqlite or postgresql)", MSG_UNAVAILABLE)
+    return sa_url
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    memory = url.database in (None, "", ":memory:")
+    if memory:  # one shared connection: for quick experiments, not for concurrent writers
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # SQLAlchemy emits BEGIN itself (below), so the driver must not.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock at BEGIN, so they queue on busy_timeout rather than
+        # failing with "database is locked" when upgrading a read lock; readers stay deferred.
+        write = conn.get_execution_options().get("fabrique_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Store:
+    """Workshop sessions and submitted scenarios, in SQLite or PostgreSQL."""
+
+    url: str  # the database URL, password masked
+
+    def __init__(self, url: str | None = None):
+        """Open the store at `url`, else $FABRIQUE_DATABASE_URL, else var/fabrique.sqlite3."""
+        sa_url = _resolve_url(url)
+        self.url = sa_url.render_as_string(hide_password=True)
+        self._backend = sa_url.get_backend_name()
+        try:
+            if self._backend == "sqlite":
+                self._engine = _sqlite_engine(sa_url)
+            else:
+                self._engine = create_engine(sa_url, pool_pre_ping=True,
+                                             connect_args={"connect_timeout": 10})
+        except (ArgumentError, NoSuchModuleError, ImportError) as err:
+            raise StoreError(f"{self.url}: cannot create the database engine: {err}",
+                             MSG_UNAVAILABLE) from None
+        self._write_engine = self._engine.execution_options(fabrique_write=True)
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def dispose(self) -> None:
+        """Close every pooled database connection (the store reconnects on next use)."""
+        self._engine.dispose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _db(self, action: str, write: bool) -> Iterator[Connection]:
+        """A connection in one transaction (committed at the end, rolled back on error), with
+        database failures turned into a StoreError."""
+        self._ensure_schema()
+        try:
+            if write:
+                with self._write_engine.begin() as conn:
+                    yield conn
+            else:
+                with self._engine.connect() as conn:
+                    yield conn
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as err:
+            raise self._failure(action, err) from err
+
+    def _failure(self, action: str, err: Exception) -> StoreError:
+        orig = getattr(err, "orig", None) or err
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        return StoreError(f"{self.url}: {action} failed: {type(orig).__name__}: {first}",
+                          MSG_UNAVAILABLE)
+
+    def _ensure_schema(self) -> None:
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                with self._write_engine.begin() as conn:
+                    if self._backend == "postgresql":  # DDL is transactional there
+                        conn.execute(select(func.pg_advisory_xact_lock(_PG_SCHEMA_LOCK)))
+                    metadata.create_all(conn)
+                    found = conn.execute(select(func.max(schema_table.c.version))).scalar()
+                    if found is None:
+                        conn.execute(insert(schema_table).values(version=SCHEMA_VERSION))
+                    elif found > SCHEMA_VERSION:
+                        raise StoreError(
+                            f"{self.url}: schema version {found} was written by a newer "
+                            f"workbench (this one knows {SCHEMA_VERSION})", MSG_UNAVAILABLE)
+            except SQLAlchemyError as err:
+                raise self._failure("opening the store", err) from err
+            self._ready = True
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def create_session(self, title: str) -> WorkshopSession:
+        """Open a new workshop session with a fresh random join code."""
+        title = _check_line(title, "title", "Le titre de l'atelier", 1, MAX_TITLE)
+        created = datetime.now(UTC)
+        for _ in range(20):
+            code = _new_code()
+            try:
+                with self._db("creating a session", write=True) as conn:
+                    conn.execute(insert(sessions_table).values(
+                        code=code, title=title, created=created, open=True))
+            except IntegrityError:
+                continue  # code already taken: draw another
+            return WorkshopSession(code=code, title=title, created=created, open=True)
+        raise StoreError(f"{self.url}: no free session code after 20 draws", MSG_UNAVAILABLE)
+
+    def get_session(self, code: str) -> WorkshopSession:
+        """The session with this join code (any spelling: "abc def", "ABC-DEF")."""
+        code = parse_code(code)
+        with self._db("reading a session", write=False) as conn:
+            row = conn.execute(select(sessions_table).where(sessions_table.c.code == code)).first()
+        if row is None:
+            raise StoreError(f"no session with code {code!r}", MSG_UNKNOWN_SESSION)
+        return _to_session(row)
+
+    def sessions(self) -> list[WorkshopSession]:
+        """Every session, oldest first."""
+        with self._db("listing sessions", write=False) as conn:
+            rows = conn.execute(select(sessions_table).order_by(
+                sessions_table.c.created, sessions_table.c.code)).all()
+        return [_to_session(r) for r in rows]
+
+    def close_session(self, code: str) -> None:
+        """Close a session: it keeps its submissions but refuses new ones."""
+        code = parse_code(code)
+        with self._db("closing a session", write=True) as conn:
+            result = conn.execute(update(sessions_table).where(sessions_table.c.code == code)
+                                  .values(open=False))
+            if result.rowcount == 0:
+                raise StoreError(f"no session with code {code!r}", MSG_UNKNOWN_SESSION)
+
+    # -- submissions ------------------------------------------------------------------------
+
+    def submit(self, session_code: str, pseudonym: str, levers: Mapping[str, float], text: str,
+               *, group: str = "", share_code: str, model_version: str, territory: str,
+               key: str) -> Submission:
+        """Store a participant's scenario; the same `key` again returns the first one."""
+        code = parse_code(session_code)
+        pseudonym = _check_line(pseudonym, "pseudonym", "Le pseudonyme", 1, MAX_PSEUDONYM)
+        group = _check_line(group, "group", "Le nom du groupe", 0, MAX_GROUP)
+        text = _check_text(text)
+        values = _check_levers(levers)
+        share_code = _check_meta(share_code, "share_code", MAX_SHARE_CODE)
+        model_version = _check_meta(model_version, "model_version", MAX_META)
+        territory = _check_meta(territory, "territory", MAX_META)
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            raise StoreError(f"idempotency key {key!r:.80} must be 8..64 characters "
+                             "of [A-Za-z0-9_-] (a uuid4 hex)", "Le scénario est mal formé.")
+        row = dict(key=key, session_code=code, pseudonym=pseudonym, group_name=group,
+                   levers=json.dumps(values, sort_keys=True, allow_nan=False),
+                   share_code=share_code, text=text, model_version=model_version,
+                   territory=territory)
+        try:
+            with self._db("saving a submission", write=True) as conn:
+                # Lock the session row (PostgreSQL; SQLite holds its write lock already): a
+                # concurrent close waits, and ids of one session are committed in order.
+                session = conn.execute(select(sessions_table.c.open)
+                                       .where(sessions_table.c.code == code)
+                                       .with_for_update()).first()
+                if session is None:
+                    raise StoreError(f"no session with code {code!r}", MSG_UNKNOWN_SESSION)
+                existing = conn.execute(select(submissions_table)
+                                        .where(submissions_table.c.key == key)).first()
+                if existing is not None:
+                    return self._same_session(_to_submission(existing), code)
+                if not session.open:
+                    raise StoreError(f"session {code!r} is closed", MSG_CLOSED)
+                row["created"] = datetime.now(UTC)  # taken under the lock: follows id order
+                result = conn.execute(insert(submissions_table).values(**row))
+                new_id = result.inserted_primary_key[0]
+                stored = conn.execute(select(submissions_table)
+                                      .where(submissions_table.c.id == new_id)).one()
+                return _to_submission(stored)
+        except IntegrityError as err:
+            # Most likely the same key committed by a concurrent call: return that one.
+            first = self._by_key(key)
+            if first is not None:
+                return self._same_session(first, code)
+            raise self._failure("saving a submission", err) from err
+
+    def _same_session(self, sub: Submission, code: str) -> Submission:
+        if sub.session_code != code:
+            raise StoreError(f"idempotency key already used in session {sub.session_code!r}",
+                             "Le scénario est mal formé.")
+        return sub
+
+    def _by_key(self, key: str) -> Submission | None:
+        with self._db("reading a submission", write=False) as conn:
+            row = conn.execute(select(submissions_table)
+                               .where(submissions_table.c.key == key)).first()
+        return None if row is None else _to_submission(row)
+
+    def submissions(self, session_code: str, after_id: int = 0) -> list[Submission]:
+        """A session's submissions with id > `after_id`, by id (cheap polling)."""
+        code = parse_code(session_code)
+        if isinstance(after_id, bool) or not isinstance(after_id, int):
+            raise StoreError(f"after_id must be an int, got {after_id!r:.40}",
+                             "Requête invalide.")
+        with self._db("listing submissions", write=False) as conn:
+            found = conn.execute(select(sessions_table.c.code)
+                                 .where(sessions_table.c.code == code)).first()
+            if found is None:
+                raise StoreError(f"no session with code {code!r}", MSG_UNKNOWN_SESSION)
+            rows = conn.execute(select(submissions_table)
+                                .where(submissions_table.c.session_code == code,
+                                       submissions_table.c.id > after_id)
+                                .order_by(submissions_table.c.id)).all()
+        return [_to_submission(r) for r in rows]
+
+    def get_submission(self, submission_id: int) -> Submission:
+        """One submission by id."""
+        if isinstance(submission_id, bool) or not isinstance(submission_id, int):
+            raise StoreError(f"submission id must be an int, got {submission_id!r:.40}",
+                             "Ce scénario est introuvable.")
+        with self._db("reading a submission", write=False) as conn:
+            row = conn.execute(select(submissions_table)
+                               .where(submissions_table.c.id == submission_id)).first()
+        if row is None:
+            raise StoreError(f"no submission with id {submission_id}",
+                             "Ce scénario est introuvable.")
+        return _to_submission(row)
