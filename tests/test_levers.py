@@ -53,7 +53,7 @@ def test_check_names_lever_and_range_when_out_of_range(engine):
         engine.levers["net_migration"].check(99999, "a.yaml")
     msg = str(err.value)
     assert msg.startswith("a.yaml:") and "net_migration" in msg and "[-1000, 3000]" in msg
-    assert "entre -1000 et 3000" in err.value.message_fr
+    assert "entre \u22121000 et 3000" in err.value.message_fr
 
 
 def test_check_refuses_values_off_the_step_grid(engine):

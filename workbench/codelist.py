@@ -22,6 +22,8 @@ class Variable:
     description_fr: str
     label_fr: str
     model: str
+    app_rank: int | None = None  # shown to workshop participants, in this order
+    app_chart: bool = False  # and drawn as a chart against the trend scenario
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,15 @@ def load_codelist(folder: str | None = None) -> dict[str, Variable]:
         if missing:
             raise DataError(f"{root / 'variable'}: '{name}' lacks {missing}")
         out[name] = Variable(name, a["unit"], a["description"], a["description_fr"],
-                             a["label_fr"], a["model"])
+                             a["label_fr"], a["model"], a.get("app_rank"),
+                             bool(a.get("app_chart", False)))
     return out
+
+
+def app_variables(codelist: dict[str, Variable], produced: list[str]) -> list[Variable]:
+    """The variables the workshop app shows, in ``app_rank`` order, among those produced."""
+    shown = [v for v in codelist.values() if v.app_rank is not None and v.name in produced]
+    return sorted(shown, key=lambda v: v.app_rank)
 
 
 @cache

@@ -54,7 +54,7 @@ class Lever:
         """Return ``value`` as a float on the lever's grid, or raise a ScenarioError that names
         the lever and its allowed range."""
         rng = f"[{_fmt(self.min)}, {_fmt(self.max)}] {self.unit_en}"
-        rng_fr = f"entre {_fmt(self.min)} et {_fmt(self.max)} {self.unit_fr}"
+        rng_fr = f"entre {_fr(self.min)} et {_fr(self.max)} {self.unit_fr}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(
                 f"lever '{self.id}': {value!r} is not a number (allowed range {rng})",
@@ -72,14 +72,14 @@ class Lever:
         if v < self.min - tol or v > self.max + tol:
             raise ScenarioError(
                 f"lever '{self.id}': {_fmt(v)} is out of range {rng}",
-                f"« {self.label_fr} » : {_fmt(v)} est hors limites ; choisir {rng_fr}.",
+                f"« {self.label_fr} » : {_fr(v)} est hors limites ; choisir {rng_fr}.",
                 source=where,
             )
         snapped = self.from_steps(self.steps(v))
         if abs(snapped - v) > 1e-6 * self.step:
             raise ScenarioError(
                 f"lever '{self.id}': {_fmt(v)} is not a multiple of the step {_fmt(self.step)}",
-                f"« {self.label_fr} » : la valeur doit suivre le pas de {_fmt(self.step)}.",
+                f"« {self.label_fr} » : la valeur doit suivre le pas de {_fr(self.step)}.",
                 source=where,
             )
         return snapped
@@ -87,6 +87,10 @@ class Lever:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _fr(x: float) -> str:
+    return f"{x:g}".replace("-", "\u2212").replace(".", ",")
 
 
 class LeverRegistry(Mapping[str, Lever]):

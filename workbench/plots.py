@@ -22,7 +22,6 @@ from bokeh.models import (
     CustomJSTickFormatter,
     HoverTool,
     Label,
-    NumeralTickFormatter,
     PanTool,
     ResetTool,
     SaveTool,
@@ -71,8 +70,10 @@ def _hover_number(ndigits: int, absolute: bool = False) -> CustomJSHover:
 
 
 def _number_axis(fig: figure, ndigits: int) -> None:
-    fmt = "0,0" if ndigits == 0 else "0,0.[" + "0" * ndigits + "]"
-    fig.yaxis.formatter = NumeralTickFormatter(format=fmt, language="fr")
+    # Bokeh's numbro bundle has no French locale (NumeralTickFormatter(language="fr") still
+    # writes "2,200"): the browser's own French formatting does it ("2 200", "8,5").
+    fig.yaxis.formatter = CustomJSTickFormatter(code=(
+        f"return tick.toLocaleString('fr-FR', {{maximumFractionDigits: {ndigits}}})"))
 
 
 def _marker(fig: figure, year: int | None) -> None:

@@ -45,6 +45,13 @@ class VoilaServer:
     url: str
     log: Path
     process: subprocess.Popen
+    var: Path  # the server's FABRIQUE_VAR: its SQLite store lives there
+
+    def store(self):
+        """The workshop store the server's kernels use."""
+        from workbench.store import Store
+
+        return Store(f"sqlite:///{self.var / 'fabrique.sqlite3'}")
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -68,7 +75,7 @@ def voila_server(tmp_path_factory) -> VoilaServer:
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
-    server = VoilaServer(f"http://127.0.0.1:{port}", log, proc)
+    server = VoilaServer(f"http://127.0.0.1:{port}", log, proc, tmp / "var")
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:

@@ -1,0 +1,123 @@
+"""« Atelier 2030 » in a real Chromium: join, move a lever with the keyboard and see the
+figures and charts change, undo, submit, reopen the share link with the same levers."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from .test_overview import external
+
+APP = "/voila/render/atelier.ipynb"
+SCREENSHOT = "/tmp/atelier.png"
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[\u202f\u00a0]", " ", text)
+
+
+def population_2030(page) -> str:
+    card = page.locator(".fab-kf[data-variable='Population'] .fab-kf-2030")
+    return normalise(card.inner_text())
+
+
+def open_app(context, url):
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    page.wait_for_selector(".fab-atelier .bk-Canvas, .fab-atelier canvas", timeout=60_000)
+    return page, requests
+
+
+def test_participant_journey(context, voila_server):
+    store = voila_server.store()
+    session = store.create_session("Atelier test navigateur")
+    page, requests = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}")
+    text = normalise(page.inner_text("body"))
+    assert "Atelier 2030" in text and "Hypothèses de contexte" in text
+    assert "Vos choix pour le territoire" in text and "tendanciel" in text
+    assert page.locator(".fab-join-code input").input_value() == session.code
+    for word in ("Traceback", "Error", "Exception"):
+        assert word not in text, voila_server.log_tail()
+    before = population_2030(page)
+    assert before.startswith("149 370")
+
+    # the keyboard moves a slider by one step: net migration 900 -> 950 -> 1000
+    handle = page.locator(".fab-slider-net_migration .noUi-handle")
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.fab-lever-net_migration')"
+                           ".innerText.replace(/\\s/g, ' ').includes('1 000 personnes')",
+                           timeout=20_000)
+    page.wait_for_function(
+        "() => !document.querySelector(\".fab-kf[data-variable='Population'] .fab-kf-2030\")"
+        ".innerText.replace(/\\s/g, ' ').startsWith('149 370')", timeout=20_000)
+    moved = population_2030(page)
+    assert moved != before and moved.startswith("150 ")
+
+    # undo, one step at a time, brings back the trend figure
+    undo = page.locator(".fab-undo button, button.fab-undo").first
+    undo.click()
+    page.wait_for_function("() => document.querySelector('.fab-lever-net_migration')"
+                           ".innerText.replace(/\\s/g, ' ').startsWith('Solde migratoire\\n950')"
+                           " || document.querySelector('.fab-lever-net_migration')"
+                           ".innerText.includes('950')", timeout=20_000)
+    undo.click()
+    page.wait_for_function(
+        "() => document.querySelector(\".fab-kf[data-variable='Population'] .fab-kf-2030\")"
+        ".innerText.replace(/\\s/g, ' ').startsWith('149 370')", timeout=20_000)
+
+    # join and submit a future with a text holding HTML: stored as typed, shown escaped
+    page.locator(".fab-join-pseudonyme input").fill("Zoé <i>")
+    page.locator(".fab-join-button").click()
+    page.wait_for_selector("text=Bienvenue", timeout=20_000)
+    page.locator(".fab-slider-home_care_share .noUi-handle").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.fab-lever-home_care_share')"
+                           ".innerText.includes('64')", timeout=20_000)
+    page.locator(".fab-text textarea").fill("Vivre chez soi plus longtemps <script>x</script>")
+    page.locator(".fab-submit").click()
+    page.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
+    assert page.locator(".fab-atelier script").count() == 0
+    (sub,) = store.submissions(session.code)
+    assert sub.pseudonym == "Zoé <i>" and sub.levers["home_care_share"] == 64
+    assert sub.text == "Vivre chez soi plus longtemps <script>x</script>"
+    link = page.locator(".fab-share a").get_attribute("href")
+    assert link.startswith(voila_server.url) and sub.share_code in link
+    # Voilà scrolls inside its container: make the viewport as tall as the app to see it all
+    height = page.evaluate("document.querySelector('.fab2030').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 80, 8000)})
+    page.screenshot(path=SCREENSHOT)
+    assert not [u for u in requests if external(u)], "the app must work offline"
+
+    # the share link reopens the same levers in a fresh page
+    again, _ = open_app(context, link)
+    again.wait_for_function("() => document.querySelector('.fab-lever-home_care_share')"
+                            ".innerText.includes('64')", timeout=20_000)
+    assert "futur partagé" in again.inner_text("body")
+
+
+def test_an_unknown_code_and_a_bad_share_link_get_french_messages(context, voila_server):
+    page, _ = open_app(context, f"{voila_server.url}{APP}?futur=F1abimé")
+    assert "code de partage n'est pas valide" in normalise(page.inner_text("body"))
+    page.locator(".fab-join-code input").fill("ZZZ-ZZZ")
+    page.locator(".fab-join-pseudonyme input").fill("Léa")
+    page.locator(".fab-join-button").click()
+    page.wait_for_selector("text=Aucun atelier", timeout=20_000)
+
+
+def test_lever_move_updates_in_the_browser_quickly(context, voila_server):
+    """Not a timing test (the benchmark measures it): a sanity bound so a regression that
+    makes every move take seconds cannot pass unnoticed."""
+    page, _ = open_app(context, f"{voila_server.url}{APP}")
+    handle = page.locator(".fab-slider-fertility .noUi-handle")
+    handle.focus()
+    t0 = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.fab-lever-fertility')"
+                           ".innerText.includes('1,85')", timeout=20_000)
+    assert time.perf_counter() - t0 < 10

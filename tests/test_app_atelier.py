@@ -1,0 +1,150 @@
+"""The participants' app without a browser: levers, undo, forged values, join, submission."""
+
+import html
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.app.atelier import MINE, TREND, Atelier
+from workbench.app.state import LeverState
+from workbench.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+
+
+@pytest.fixture
+def app(engine, store):
+    return Atelier(engine, store=store)
+
+
+def test_state_undo_reset_and_reference(engine, refs):
+    st = LeverState(engine.levers)
+    assert not st.can_undo and st.changed() == {}
+    assert st.set("net_migration", 1500) and st.values["net_migration"] == 1500
+    assert not st.set("net_migration", 1500)  # no change, no undo step
+    st.load(refs["attractivite"])
+    assert st.values["student_arrivals"] == 2500 and st.values["net_migration"] == 2000
+    assert st.undo() and st.values["net_migration"] == 1500
+    assert st.reset() and st.changed() == {}
+    assert st.undo() and st.undo() and st.values == engine.levers.trend_values()
+    assert not st.undo()
+
+
+def test_state_refuses_what_the_registry_refuses(engine):
+    st = LeverState(engine.levers)
+    for bad in (99, float("nan"), "2", 1.83):
+        with pytest.raises(wb.ScenarioError):
+            st.set("fertility", bad)
+    with pytest.raises(wb.ScenarioError):
+        st.set("warp", 1)
+    assert st.values == engine.levers.trend_values() and not st.can_undo
+
+
+def test_controls_cover_every_lever_with_french_labels_and_trend(app, engine):
+    assert set(app.controls) == set(engine.levers)
+    for k, c in app.controls.items():
+        assert c.slider.min == engine.levers[k].min and c.slider.max == engine.levers[k].max
+        assert c.slider.value == engine.levers[k].trend and not c.slider.continuous_update
+        head = html.unescape(c.box.children[0].children[0].value)
+        assert "tendanciel" in c.trend.value and engine.levers[k].label_fr in head
+
+
+def test_moving_a_slider_recomputes_every_chart_and_card(app):
+    before = app.results.value("Population", 2030, 0)
+    fig = app.figures["Population"]
+    app.controls["net_migration"].slider.value = 2000  # as the browser does
+    after = app.results.value("Population", 2030, 0)
+    assert after > before
+    data = fig.select_one({"name": "series"}).data
+    assert data[MINE][9] == pytest.approx(after) and data[TREND][9] == pytest.approx(before)
+    assert "+" in app.cards.value and app.undo_button.disabled is False
+    app.undo_button.click()
+    assert app.results.value("Population", 2030, 0) == pytest.approx(before)
+    assert app.controls["net_migration"].slider.value == 900
+
+
+def test_a_forged_value_is_refused_and_the_slider_put_back(app):
+    c = app.controls["fertility"]
+    c.slider.max = 50  # a browser can set any trait through the widget protocol
+    c.slider.value = 40
+    assert app.state.values["fertility"] == 1.8
+    assert c.slider.value == 1.8 and c.slider.max == 2.3
+    assert "hors limites" in app.notice.value and "Traceback" not in app.notice.value
+
+
+def test_join_and_submit_store_the_future_exactly(app, store, engine):
+    session = store.create_session("Atelier du 21 novembre")
+    assert not app.submit("Parce que.")  # not joined yet
+    assert "Rejoignez" in app.submit_msg.value
+    assert not app.join("ZZZZZZ", "Zoé")
+    assert "Aucun atelier" in app.join_msg.value
+    assert app.join(session.code.lower(), "<b>Zoé</b>", "Groupe 2")
+    assert "&lt;b&gt;Zoé&lt;/b&gt;" in app.join_msg.value
+    app.controls["home_care_share"].slider.value = 75
+    text = "Vieillir chez soi <script>alert(1)</script> 🏔️"
+    assert app.submit(text)
+    (sub,) = store.submissions(session.code)
+    assert sub.text == text and sub.pseudonym == "<b>Zoé</b>" and sub.group == "Groupe 2"
+    assert sub.levers == app.state.values and sub.levers["home_care_share"] == 75
+    assert wb.scenario_from_code(sub.share_code, engine.levers).levers == sub.levers
+    assert "futur=" + sub.share_code in app.share.value
+    assert "<script>" not in app.submit_msg.value + app.share.value
+
+
+def test_a_too_long_or_empty_text_is_refused_with_a_french_message(app, store):
+    session = store.create_session("A")
+    app.join(session.code, "Léa")
+    assert not app.submit("   ")
+    assert not app.submit("x" * 2001) and "2000" in app.submit_msg.value
+    assert store.submissions(session.code) == []
+
+
+def test_a_closed_session_refuses_and_nothing_is_lost(app, store):
+    session = store.create_session("B")
+    assert app.join(session.code, "Jo")
+    assert app.submit("Premier envoi.")
+    store.close_session(session.code)
+    assert not app.submit("Second envoi.")
+    assert "fermé" in app.submit_msg.value
+    assert [s.text for s in store.submissions(session.code)] == ["Premier envoi."]
+
+
+def test_a_share_link_reopens_the_future_exactly(app, engine, refs):
+    code = wb.share_code(refs["bien-vieillir-sobriete"], engine.levers)
+    app.apply_query(f"futur={code}&atelier=ABC-DEF")
+    assert app.state.values == refs["bien-vieillir-sobriete"].values(engine.levers)
+    assert app.controls["home_care_share"].slider.value == 75
+    assert app.join_code.value == "ABC-DEF"
+    app.apply_query("futur=F1garbage")
+    assert "code de partage" in app.notice.value
+
+
+def test_starting_from_a_reference_scenario_is_one_undo_step(app, refs, engine):
+    app.ref_choice.value = "attractivite"
+    assert app.state.values == refs["attractivite"].values(engine.levers)
+    assert app.ref_choice.value == ""
+    app.undo_button.click()
+    assert app.state.changed() == {}
+
+
+def test_scorecard_lists_every_target_and_marks_missing_models_pending(app):
+    from workbench.codelist import load_targets
+
+    html = app.score.value
+    for t in load_targets():
+        assert f'data-target="{t.id}"' in html
+    assert 'data-status="pending"' in html and "transition énergétique" in html
+
+
+def test_one_update_is_fast_enough_to_feel_instant(app):
+    import time
+
+    t0 = time.perf_counter()
+    for v in np.arange(1000, 1600, 50):
+        app.set_lever("net_migration", float(v))
+    per_move = (time.perf_counter() - t0) / 12
+    assert per_move < 0.5  # generous: the benchmark measures the real figure in a browser

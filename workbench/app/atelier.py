@@ -1,0 +1,563 @@
+"""« Atelier 2030 », the participants' app: levers grouped by theme (context assumptions
+apart), key figures and charts against the trend scenario, the target scorecard, undo and
+reset, then « pourquoi ce futur est souhaitable » and submission to the workshop session.
+
+Everything is generated from the lever registry and the indicators codelist, so a new
+model's levers and indicators appear without editing ``apps/atelier.ipynb``. Every value a
+browser sends goes through the registry's check; every text shown is escaped; a failure
+shows a short French message, the details going to the server log."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import ipywidgets as W
+import numpy as np
+
+from .. import __version__
+from ..codelist import app_variables
+from ..engine import Engine
+from ..errors import WorkbenchError
+from ..format import format_change, format_number, format_value, french_spacing, unit_fr
+from ..scenario import reference_scenarios, scenario_from_code
+from ..scorecard import STATUS_FR, evaluate
+from .overview import CSS as BASE_CSS
+from .overview import ServerLogHandler  # noqa: F401  (configures the app's server log)
+from .state import LeverState
+
+log = logging.getLogger("workbench.app.atelier")
+
+TREND, MINE = "tendanciel", "mon-futur"
+YEARS = (2030, 2050)
+MAX_TEXT = 2000
+PLOT_HEIGHT = 260
+
+CSS = BASE_CSS + """
+.fab-atelier .fab-cols { gap: 1.25rem; }
+.fab-atelier .fab-levers { flex: 1 1 22rem; max-width: 34rem; min-width: 0; }
+.fab-atelier .fab-results { flex: 2 1 30rem; min-width: 0; }
+.fab-atelier h2 { font-size: 1.35rem; margin: 1rem 0 0.25rem; }
+.fab-atelier h3 { font-size: 1.1rem; margin: 0.75rem 0 0.1rem; color: var(--fab-accent); }
+.fab-atelier .fab-context { background: #f1f3f6; border-radius: 10px;
+  padding: 0.25rem 0.75rem 0.75rem; margin-top: 1rem; }
+.fab-atelier .fab-lever { border-bottom: 1px solid var(--fab-line); padding: 0.4rem 0 0.5rem; }
+.fab-atelier .fab-lever-head { display: flex; justify-content: space-between; gap: 0.5rem;
+  align-items: baseline; }
+.fab-atelier .fab-lever-label { font-weight: 650; }
+.fab-atelier .fab-lever-value { font-variant-numeric: tabular-nums; font-weight: 700;
+  white-space: nowrap; }
+.fab-atelier .fab-help { font-size: 0.92em; color: var(--fab-muted); margin: 0.15rem 0; }
+.fab-atelier .fab-trend { position: relative; height: 1.3rem; font-size: 0.8em;
+  color: var(--fab-muted); margin: 0 8px; }
+.fab-atelier .fab-trend span { position: absolute; white-space: nowrap; }
+.fab-atelier .widget-slider { width: 100% !important; }
+.fab-atelier .widget-slider .slider-container { width: 100% !important; }
+.fab-atelier .fab-cards { display: grid; gap: 0.75rem;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 14rem), 1fr)); }
+.fab-atelier .fab-kf { border: 1px solid var(--fab-line); border-radius: 10px;
+  padding: 0.5rem 0.75rem; background: #fff; }
+.fab-atelier .fab-kf .fab-kf-label { font-weight: 600; font-size: 0.95em; }
+.fab-atelier .fab-kf .fab-kf-2030 { font-size: 1.6rem; font-weight: 750; line-height: 1.2; }
+.fab-atelier .fab-kf .fab-kf-2030 .fab-unit { font-size: 0.55em; font-weight: 400; }
+.fab-atelier .fab-help-button button, .fab-atelier button.fab-help-button { min-width: 2.6rem;
+  padding: 0 0.5rem; }
+.fab-atelier .fab-kf .fab-kf-delta { font-size: 0.9em; color: var(--fab-muted); }
+.fab-atelier .fab-score { list-style: none; padding: 0; margin: 0; }
+.fab-atelier .fab-score li { padding: 0.35rem 0; border-bottom: 1px solid var(--fab-line); }
+.fab-atelier .fab-dot { display: inline-block; min-width: 7.5rem; font-weight: 700;
+  border-radius: 1rem; padding: 0 0.6rem; margin-right: 0.5rem; text-align: center; }
+.fab-atelier .fab-green { background: #009E73; color: #fff; }
+.fab-atelier .fab-amber { background: #E69F00; color: #000; }
+.fab-atelier .fab-red { background: #D55E00; color: #fff; }
+.fab-atelier .fab-pending { background: #d5dbe3; color: #1b2430; }
+.fab-atelier .fab-msg { padding: 0.5rem 0.75rem; border-radius: 8px; margin: 0.25rem 0; }
+.fab-atelier .fab-msg-ok { background: #e3f4ec; border: 1px solid #009E73; }
+.fab-atelier .fab-msg-error { background: #fff4e5; border: 1px solid #e0a040; color: #4d2c00; }
+.fab-atelier .fab-toolbar { gap: 0.5rem; flex-wrap: wrap; align-items: center; }
+.fab-atelier button { font-size: 1rem; min-height: 2.4rem; width: auto !important;
+  padding: 0 1rem; }
+.fab-atelier .widget-text input, .fab-atelier textarea { font-size: 1rem; }
+.fab-atelier .fab-share { word-break: break-all; font-size: 0.9em; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html(value: str = "", css: str | None = None) -> W.HTML:
+    w = W.HTML(value=value, layout=W.Layout(width="auto"))
+    if css:
+        w.add_class(css)
+    return w
+
+
+def _message(text: str, ok: bool) -> str:
+    kind = "fab-msg-ok" if ok else "fab-msg-error"
+    role = "status" if ok else "alert"
+    return f'<div class="fab-msg {kind}" role="{role}">{_e(french_spacing(text))}</div>'
+
+
+def _lever_value(lv, value: float) -> str:
+    decimals = max(0, -int(np.floor(np.log10(lv.step)))) if lv.step < 1 else 0
+    unit = lv.unit_fr
+    number = format_number(value, decimals)
+    return f"{number}\u202f%" if unit == "%" else f"{number}\u00a0{unit}"
+
+
+class LeverControl:
+    """One lever: label, value, « ? » help, slider (keyboard-usable) and the trend mark."""
+
+    def __init__(self, lever, on_change: Callable[[str, float], None]):
+        self.lever = lever
+        self.value = _html("", "fab-lever-value")
+        self.help_button = W.ToggleButton(value=False, description="?",
+                                          tooltip=f"Aide : {lever.label_fr}",
+                                          layout=W.Layout(width="auto"))
+        self.help_button.add_class("fab-help-button")
+        self.help = _html(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>')
+        self.help.layout.display = "none"
+        self.help_button.observe(self._toggle_help, "value")
+        self.slider = W.FloatSlider(
+            value=lever.trend, min=lever.min, max=lever.max, step=lever.step,
+            continuous_update=False, readout=False, description="",
+            layout=W.Layout(width="100%"))
+        self.slider.add_class(f"fab-slider-{lever.id}")
+        pos = (lever.trend - lever.min) / (lever.max - lever.min) * 100
+        # the label hangs from the mark, towards the middle, so it never leaves the slider
+        shift = "0%" if pos < 30 else "-100%" if pos > 70 else "-50%"
+        self.trend = _html(
+            f'<div class="fab-trend" aria-hidden="true"><span style="left:{pos:.1f}%;'
+            f'transform:translateX({shift})">▲ tendanciel : '
+            f"{_e(_lever_value(lever, lever.trend))}</span></div>")
+        head = _html(f'<div class="fab-lever-head"><span class="fab-lever-label">'
+                     f"{_e(lever.label_fr)}</span></div>")
+        row = W.HBox([head, self.value, self.help_button],
+                     layout=W.Layout(justify_content="space-between", align_items="center"))
+        self.box = W.VBox([row, self.help, self.slider, self.trend])
+        self.box.add_class("fab-lever")
+        self.box.add_class(f"fab-lever-{lever.id}")
+        self._on_change = on_change
+        self._muted = False
+        self.slider.observe(self._changed, "value")
+        self.show(lever.trend)
+
+    def _toggle_help(self, change) -> None:
+        self.help.layout.display = "block" if change["new"] else "none"
+
+    def _changed(self, change) -> None:
+        if not self._muted:
+            self._on_change(self.lever.id, change["new"])
+
+    def show(self, value: float) -> None:
+        """Show ``value`` without triggering a recomputation."""
+        self._muted = True
+        try:
+            # a forged min/max sent by a browser is put back too
+            self.slider.min, self.slider.max = self.lever.min, self.lever.max
+            self.slider.step = self.lever.step
+            self.slider.value = value
+        finally:
+            self._muted = False
+        self.value.value = _e(_lever_value(self.lever, value))
+
+
+class Atelier:
+    """The participant's app. ``widget`` is what the notebook displays."""
+
+    def __init__(self, engine: Engine | None = None, store=None):
+        self.engine = engine or Engine()
+        self._store = store
+        self.levers = self.engine.levers
+        self.state = LeverState(self.levers)
+        self.refs = reference_scenarios(self.levers)
+        self.trend = self.engine.run_batch({}, [TREND])
+        self.shown = app_variables(self.engine.codelist, self.engine.variables)
+        self.session_code: str | None = None
+        self.pseudonym = ""
+        self.group = ""
+        self.request_url = ""
+        self._key = uuid.uuid4().hex
+        self.results = self.trend
+        self._build()
+        self.refresh()
+
+    # -- store -----------------------------------------------------------------------------
+
+    @property
+    def store(self):
+        if self._store is None:
+            from ..store import Store
+
+            self._store = Store()
+        return self._store
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.controls = {k: LeverControl(lv, self.set_lever) for k, lv in self.levers.items()}
+        title = _html('<h1>Atelier 2030 — Grand Chambéry</h1><p class="fab-lead">'
+                      + _e(french_spacing(
+                          "Déplacez les curseurs : les conséquences pour 2030 et 2050 "
+                          "s'affichent aussitôt, à côté du futur tendanciel. Quand votre futur "
+                          "vous convient, dites pourquoi il est souhaitable et envoyez-le."))
+                      + "</p>")
+        # join
+        self.join_code = W.Text(description="", placeholder="Code de l'atelier (ex. ABC-DEF)")
+        self.join_name = W.Text(description="", placeholder="Votre pseudonyme")
+        self.join_group = W.Text(description="", placeholder="Groupe (facultatif)")
+        for w, label in ((self.join_code, "code"), (self.join_name, "pseudonyme"),
+                         (self.join_group, "groupe")):
+            w.add_class(f"fab-join-{label}")
+            w.layout = W.Layout(width="auto", flex="1 1 12rem")
+        self.join_button = W.Button(description="Rejoindre l'atelier", button_style="primary")
+        self.join_button.add_class("fab-join-button")
+        self.join_button.on_click(lambda _: self.join(self.join_code.value, self.join_name.value,
+                                                      self.join_group.value))
+        self.join_msg = _html()
+        join_row = W.HBox([self.join_code, self.join_name, self.join_group, self.join_button],
+                          layout=W.Layout(flex_flow="row wrap"))
+        join_row.add_class("fab-toolbar")
+        self.join_box = W.VBox([
+            _html("<h2>Rejoindre l'atelier</h2>"),
+            join_row,
+            self.join_msg])
+        # toolbar
+        self.undo_button = W.Button(description="↶ Annuler", tooltip="Annuler le dernier choix")
+        self.reset_button = W.Button(description="Revenir au tendanciel")
+        options = [("Partir d'un futur de référence…", "")] + [
+            (s.title or name, name) for name, s in self.refs.items()]
+        self.ref_choice = W.Dropdown(options=options, value="", layout=W.Layout(width="auto"))
+        for w, css in ((self.undo_button, "fab-undo"), (self.reset_button, "fab-reset"),
+                       (self.ref_choice, "fab-reference")):
+            w.add_class(css)
+        self.undo_button.on_click(lambda _: self._apply(self.state.undo()))
+        self.reset_button.on_click(lambda _: self._apply(self.state.reset()))
+        self.ref_choice.observe(self._choose_reference, "value")
+        self.notice = _html()
+        toolbar = W.HBox([self.undo_button, self.reset_button, self.ref_choice],
+                         layout=W.Layout(flex_flow="row wrap"))
+        toolbar.add_class("fab-toolbar")
+        # levers: action levers by theme, then context assumptions apart
+        themes = self.levers.themes
+        action, context = [_html("<h2>Vos choix pour le territoire</h2>")], []
+        for kind, out in (("action", action), ("context", context)):
+            for theme in themes:
+                group = [lv for lv in self.levers.of_kind(kind) if lv.theme == theme]
+                if group:
+                    out.append(_html(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
+                    out.extend(self.controls[lv.id].box for lv in group)
+        context_box = W.VBox([
+            _html("<h2>Hypothèses de contexte</h2><p class='fab-help'>"
+                  + _e(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
+                                      "sur son avenir : à faire varier pour voir."))
+                  + "</p>"), *context])
+        context_box.add_class("fab-context")
+        levers_col = W.VBox([*action, context_box])
+        levers_col.add_class("fab-levers")
+        # results
+        self.cards = _html()
+        self.score = _html()
+        self.figures = {}
+        chart_boxes = []
+        self._bokeh_ready = False
+        for var in self.shown:
+            if var.app_chart:
+                fig = self._figure(var)
+                self.figures[var.name] = fig
+        if self.figures:
+            from jupyter_bokeh.widgets import BokehModel
+
+            size = W.Layout(width="100%", min_height=f"{PLOT_HEIGHT}px")
+            chart_boxes = [BokehModel(f, layout=size) for f in self.figures.values()]
+        results_col = W.VBox([
+            _html("<h2>Chiffres clés</h2>"), self.cards,
+            _html("<h2>Objectifs du territoire</h2>"), self.score,
+            _html("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
+        results_col.add_class("fab-results")
+        cols = W.HBox([levers_col, results_col], layout=W.Layout(flex_flow="row wrap",
+                                                                   width="100%"))
+        cols.add_class("fab-cols")
+        # submission
+        self.text = W.Textarea(placeholder="Pourquoi ce futur est-il souhaitable ? "
+                               "Qu'est-ce qui change pour les habitants ?",
+                               layout=W.Layout(width="100%", height="8rem"))
+        self.text.add_class("fab-text")
+        self.counter = _html()
+        self.text.observe(lambda _: self._count(), "value")
+        self.submit_button = W.Button(description="Envoyer mon futur", button_style="success")
+        self.submit_button.add_class("fab-submit")
+        self.submit_button.on_click(lambda _: self.submit(self.text.value))
+        self.submit_msg = _html()
+        self.share = _html()
+        submit_box = W.VBox([
+            _html("<h2>Pourquoi ce futur est souhaitable</h2>"), self.text, self.counter,
+            self.submit_button, self.submit_msg, self.share])
+        self._count()
+        style = W.HTML(value=f"<style>{CSS}</style>", layout=W.Layout(display="none"))
+        self.widget = W.VBox([style, title, self.join_box, toolbar, self.notice, cols,
+                              submit_box], layout=W.Layout(width="100%"))
+        self.widget.add_class("fab2030")
+        self.widget.add_class("fab-atelier")
+
+    def _figure(self, var):
+        from bokeh.models import ColumnDataSource, HoverTool, Span
+        from bokeh.plotting import figure
+
+        from ..plots import OKABE_ITO, _hover_number, _number_axis, _tools, digits
+
+        src = ColumnDataSource(self._series(var.name), name="series")
+        fig = figure(title=var.label_fr, height=PLOT_HEIGHT, sizing_mode="stretch_width",
+                     tools=_tools(), toolbar_location=None, x_axis_label="Année",
+                     y_axis_label=unit_fr(var.unit))
+        fig.toolbar.logo = None
+        nd = digits(var.unit)
+        fig.line("year", TREND, source=src, color="#555555", line_dash="dashed",
+                 line_width=2.5, legend_label="Tendanciel")
+        line = fig.line("year", MINE, source=src, color=OKABE_ITO[1], line_width=3.5,
+                        legend_label="Votre futur")
+        fig.add_tools(HoverTool(renderers=[line], description="Afficher les valeurs",
+                                tooltips=[("Année", "@year"), ("Votre futur",
+                                                               f"@{{{MINE}}}{{custom}}"),
+                                          ("Tendanciel", f"@{{{TREND}}}{{custom}}")],
+                                formatters={f"@{{{MINE}}}": _hover_number(nd),
+                                            f"@{{{TREND}}}": _hover_number(nd)}))
+        _number_axis(fig, nd)
+        fig.add_layout(Span(location=2030, dimension="height", line_color="#999999",
+                            line_dash="dotted"))
+        legend = fig.legend[0]
+        legend.orientation = "horizontal"
+        legend.location = "center"
+        fig.add_layout(legend, "below")  # never over the lines
+        return fig
+
+    def _series(self, variable: str) -> dict:
+        return {"year": np.asarray(self.trend.years),
+                TREND: self.trend.data[variable][0],
+                MINE: self.results.data[variable][0]}
+
+    def _count(self) -> None:
+        n = len(self.text.value)
+        warn = " — trop long : raccourcissez votre texte" if n > MAX_TEXT else ""
+        self.counter.value = (f'<span class="fab-help">{format_number(n)} / '
+                              f"{format_number(MAX_TEXT)} caractères{_e(warn)}</span>")
+
+    # -- behaviour ---------------------------------------------------------------------------
+
+    def set_lever(self, lever_id: str, value: float) -> None:
+        """A lever moved in the browser: validate, recompute, show."""
+        try:
+            changed = self.state.set(lever_id, value)
+        except WorkbenchError as err:
+            log.warning("refused value for %s: %r (%s)", lever_id, value, err)
+            self.notice.value = _message(err.message_fr, ok=False)
+            self.controls[lever_id].show(self.state.values[lever_id])
+            return
+        self.notice.value = ""
+        self.controls[lever_id].show(self.state.values[lever_id])
+        if changed:
+            self.refresh()
+
+    def _apply(self, changed: bool) -> None:
+        self.notice.value = ""
+        if changed:
+            for k, c in self.controls.items():
+                c.show(self.state.values[k])
+            self.refresh()
+
+    def _choose_reference(self, change) -> None:
+        name = change["new"]
+        if name and name in self.refs:
+            self._apply(self.state.load(self.refs[name]))
+            self.notice.value = _message(
+                f"Vous partez du futur « {self.refs[name].title or name} » : "
+                "ajustez-le à votre idée.", ok=True)
+        self.ref_choice.unobserve(self._choose_reference, "value")
+        self.ref_choice.value = ""
+        self.ref_choice.observe(self._choose_reference, "value")
+
+    def refresh(self) -> None:
+        """Recompute the scenario and update every figure, card and the scorecard."""
+        try:
+            values = {k: np.array([v]) for k, v in self.state.values.items()}
+            self.results = self.engine.run_batch(values, [MINE])
+            for name, fig in self.figures.items():
+                fig.select_one({"name": "series"}).data = self._series(name)
+            self.cards.value = self._cards_html()
+            self.score.value = self._score_html()
+            self.undo_button.disabled = not self.state.can_undo
+        except Exception:  # never a traceback on a participant's screen
+            log.exception("refresh failed for levers %s", self.state.values)
+            self.notice.value = _message("Le calcul n'a pas pu être mis à jour. Revenez au "
+                                         "tendanciel ou prévenez l'équipe d'animation.", False)
+
+    def _cards_html(self) -> str:
+        cards = []
+        for var in self.shown:
+            unit = var.unit
+            nd = 1 if unit == "%" else (2 if unit == "persons/household" else 0)
+            mine = {y: self.results.value(var.name, y, 0) for y in YEARS}
+            trend = {y: self.trend.value(var.name, y, 0) for y in YEARS}
+            unit_txt = "" if unit == "%" else f" {_e(unit_fr(unit))}"
+            delta = format_change(trend[2030], mine[2030], unit, nd)
+            cards.append(
+                f'<div class="fab-kf" data-variable="{_e(var.name)}">'
+                f'<div class="fab-kf-label">{_e(var.label_fr)}</div>'
+                f'<div class="fab-kf-2030">{_e(format_value(mine[2030], unit, nd))}'
+                f'<span class="fab-unit">{unit_txt} en 2030</span></div>'
+                f'<div class="fab-kf-delta">{_e(delta)} par rapport au tendanciel '
+                f"({_e(format_value(trend[2030], unit, nd))})</div>"
+                f'<div class="fab-kf-delta">2050 : {_e(format_value(mine[2050], unit, nd))}'
+                f" (tendanciel {_e(format_value(trend[2050], unit, nd))})</div></div>")
+        return f'<div class="fab-cards">{"".join(cards)}</div>'
+
+    def _score_html(self) -> str:
+        items = []
+        for v in evaluate(self.results, 0, trend=0, trend_results=self.trend):
+            items.append(f'<li data-target="{_e(v.target.id)}" data-status="{v.status}">'
+                         f'<span class="fab-dot fab-{v.status}">{_e(STATUS_FR[v.status])}</span>'
+                         f"<strong>{_e(v.target.label_fr)}</strong><br>"
+                         f'<span class="fab-help">{_e(french_spacing(v.explain_fr))}</span></li>')
+        return f'<ul class="fab-score">{"".join(items)}</ul>'
+
+    # -- session and submission ----------------------------------------------------------
+
+    def join(self, code: str, pseudonym: str, group: str = "") -> bool:
+        """Join a workshop session with a pseudonym; a French message says what is wrong."""
+        pseudonym, group = (pseudonym or "").strip(), (group or "").strip()
+        try:
+            if not pseudonym:
+                raise WorkbenchError("empty pseudonym", "Choisissez un pseudonyme.")
+            if len(pseudonym) > 40 or len(group) > 40:
+                raise WorkbenchError("pseudonym or group too long",
+                                     "Le pseudonyme et le groupe font 40 caractères au plus.")
+            session = self.store.get_session(code or "")
+            if not session.open:
+                raise WorkbenchError("session closed", "Cet atelier est clos.")
+        except WorkbenchError as err:
+            self.join_msg.value = _message(err.message_fr, ok=False)
+            return False
+        except Exception:
+            log.exception("join failed")
+            self.join_msg.value = _message("Impossible de rejoindre l'atelier pour l'instant. "
+                                           "Réessayez dans un instant.", ok=False)
+            return False
+        self.session_code, self.pseudonym, self.group = session.code, pseudonym, group
+        label = f"Atelier « {session.title} » ({getattr(session, 'display_code', session.code)})"
+        who = f"{pseudonym}" + (f", groupe {group}" if group else "")
+        self.join_msg.value = _message(f"Bienvenue {who} ! {label}.", ok=True)
+        for w in (self.join_code, self.join_name, self.join_group, self.join_button):
+            w.disabled = True
+        return True
+
+    def submit(self, text: str) -> bool:
+        """Store the current future with its text; all or nothing."""
+        if self.session_code is None:
+            self.submit_msg.value = _message("Rejoignez d'abord l'atelier (en haut de la page) "
+                                             "avec le code donné par l'animateur.", ok=False)
+            return False
+        text = text or ""
+        if not text.strip():
+            self.submit_msg.value = _message("Dites en quelques mots pourquoi ce futur est "
+                                             "souhaitable.", ok=False)
+            return False
+        if len(text.strip()) > MAX_TEXT:
+            self.submit_msg.value = _message(f"Votre texte dépasse {MAX_TEXT} caractères : "
+                                             "raccourcissez-le.", ok=False)
+            return False
+        self.submit_button.disabled = True
+        try:
+            values = {k: self.levers[k].check(v) for k, v in self.state.values.items()}
+            code = self.state.share_code()
+            sub = self.store.submit(self.session_code, self.pseudonym, values, text,
+                                    group=self.group, share_code=code,
+                                    model_version=__version__,
+                                    territory=self.engine.territory.id, key=self._key)
+        except WorkbenchError as err:
+            self.submit_msg.value = _message(err.message_fr, ok=False)
+            return False
+        except Exception:
+            log.exception("submission failed")
+            self.submit_msg.value = _message("L'envoi n'a pas abouti ; votre futur est toujours "
+                                             "là : réessayez.", ok=False)
+            return False
+        finally:
+            self.submit_button.disabled = False
+        self._key = uuid.uuid4().hex  # the next submission is a new one
+        self.last_submission = sub
+        self.submit_msg.value = _message(f"Merci {self.pseudonym} ! Votre futur est enregistré "
+                                         f"(n° {sub.id}).", ok=True)
+        link = self.share_link(code)
+        self.share.value = (f'<p class="fab-share">Lien pour le retrouver : '
+                            f'<a href="{_e(link)}" target="_blank">{_e(link)}</a></p>')
+        return True
+
+    def share_link(self, code: str | None = None) -> str:
+        """The URL that reopens this future (``?futur=<share code>``), on this server."""
+        code = code or self.state.share_code()
+        query = {"futur": code}
+        if self.session_code:
+            query["atelier"] = self.session_code
+        parts = urlsplit(self.request_url or "/voila/render/atelier.ipynb")
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+    # -- the request (Voilà) ---------------------------------------------------------------
+
+    def apply_query(self, query: str, request_url: str = "") -> None:
+        """Use the page's query: ``atelier=CODE`` fills the join code, ``futur=F1…`` reopens
+        a shared future exactly. A bad code gives a French message, never an error."""
+        self.request_url = request_url
+        q = parse_qs(query or "")
+        if q.get("atelier"):
+            self.join_code.value = q["atelier"][0][:20]
+        if q.get("futur"):
+            try:
+                scenario = scenario_from_code(q["futur"][0], self.levers)
+            except WorkbenchError as err:
+                self.notice.value = _message(err.message_fr, ok=False)
+                return
+            self._apply(self.state.load(scenario))
+            self.notice.value = _message("Voici le futur partagé : vous pouvez le modifier.",
+                                         ok=True)
+
+    def apply_request(self) -> None:
+        """In Voilà: wait for the browser's request (pre-started kernels), then apply it."""
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:
+            log.info("not in a Voilà kernel; no query string")
+        self.apply_query(os.environ.get("QUERY_STRING", ""),
+                         os.environ.get("VOILA_REQUEST_URL", ""))
+
+
+class _Unavailable:
+    """What the notebook gets when the app cannot be built: a French message."""
+
+    def __init__(self, exc: BaseException):
+        from .overview import failure_widget
+
+        self.widget = failure_widget(exc)
+
+    def apply_request(self) -> None:
+        """Nothing to apply."""
+
+
+def atelier(engine: Engine | None = None) -> Atelier | _Unavailable:
+    """Build the app for ``apps/atelier.ipynb``. BokehJS is embedded in the page (no
+    internet in the workshop room); a failure gives a French message, never a traceback."""
+    try:
+        from bokeh.io import output_notebook
+        from bokeh.resources import INLINE
+
+        output_notebook(resources=INLINE, hide_banner=True)
+        return Atelier(engine)
+    except Exception as exc:
+        log.exception("the atelier could not be built")
+        return _Unavailable(exc)
