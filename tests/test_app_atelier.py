@@ -148,3 +148,15 @@ def test_one_update_is_fast_enough_to_feel_instant(app):
         app.set_lever("net_migration", float(v))
     per_move = (time.perf_counter() - t0) / 12
     assert per_move < 0.5  # generous: the benchmark measures the real figure in a browser
+
+
+def test_request_url_is_rebuilt_for_pre_started_kernels(monkeypatch):
+    from workbench.app.atelier import request_url
+
+    monkeypatch.delenv("VOILA_REQUEST_URL", raising=False)
+    monkeypatch.setenv("SERVER_NAME", "192.168.1.20")
+    monkeypatch.setenv("SERVER_PORT", "8866")
+    monkeypatch.setenv("SCRIPT_NAME", "/voila/render/atelier.ipynb")
+    assert request_url() == "http://192.168.1.20:8866/voila/render/atelier.ipynb"
+    monkeypatch.setenv("VOILA_REQUEST_URL", "https://atelier.local/voila/render/atelier.ipynb")
+    assert request_url() == "https://atelier.local/voila/render/atelier.ipynb"

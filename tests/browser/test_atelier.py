@@ -121,3 +121,40 @@ def test_lever_move_updates_in_the_browser_quickly(context, voila_server):
     page.wait_for_function("() => document.querySelector('.fab-lever-fertility')"
                            ".innerText.includes('1,85')", timeout=20_000)
     assert time.perf_counter() - t0 < 10
+
+
+def kernel_pid(kernel_id: str) -> int:
+    """The process of a kernel, found by its connection file (kernel-<id>.json)."""
+    import subprocess
+
+    ps = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    pids = [int(line.split(None, 1)[0]) for line in ps.splitlines()
+            if f"kernel-{kernel_id}.json" in line]
+    assert len(pids) == 1, ps
+    return pids[0]
+
+
+def test_a_participant_whose_kernel_died_is_told_and_keeps_the_future(context, voila_server):
+    import json
+    import os
+    import signal
+
+    page, _ = open_app(context, f"{voila_server.url}{APP}")
+    handle = page.locator(".fab-slider-digital_mediation .noUi-handle")
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.fab-lever-digital_mediation')"
+                           ".innerText.includes('700')", timeout=20_000)
+    page.wait_for_timeout(5000)  # let a heartbeat carry the new future
+    config = json.loads(page.locator("#jupyter-config-data").inner_text())
+    os.kill(kernel_pid(config["kernelId"]), signal.SIGKILL)
+    banner = page.locator(".fab-lost")
+    banner.wait_for(state="visible", timeout=40_000)
+    text = normalise(banner.inner_text())
+    assert "Le calcul de cette page s'est arrêté" in text and "enregistrés" in text
+    banner.locator("button").click()
+    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('.fab-lever-digital_mediation')"
+                           ".innerText.includes('700')", timeout=20_000)
+    assert "futur=F1" in page.url

@@ -186,6 +186,7 @@ class Atelier:
         self.results = self.trend
         self._build()
         self.refresh()
+        self._start_heartbeat()
 
     # -- store -----------------------------------------------------------------------------
 
@@ -300,8 +301,14 @@ class Atelier:
             self.submit_button, self.submit_msg, self.share])
         self._count()
         style = W.HTML(value=f"<style>{CSS}</style>", layout=W.Layout(display="none"))
+        # The page's watchdog (share/jupyter/voila/templates/fabrique) reads this beat: when
+        # it stops (kernel died, server restarted, network lost) the participant is told so
+        # in French and offered a reload that keeps the current future (data-futur).
+        self.heartbeat = W.HTML(value="", layout=W.Layout(display="none"))
+        self.heartbeat.add_class("fab-heartbeat")
+        self._beats = 0
         self.widget = W.VBox([style, title, self.join_box, toolbar, self.notice, cols,
-                              submit_box], layout=W.Layout(width="100%"))
+                              submit_box, self.heartbeat], layout=W.Layout(width="100%"))
         self.widget.add_class("fab2030")
         self.widget.add_class("fab-atelier")
 
@@ -346,6 +353,39 @@ class Atelier:
         warn = " — trop long : raccourcissez votre texte" if n > MAX_TEXT else ""
         self.counter.value = (f'<span class="fab-help">{format_number(n)} / '
                               f"{format_number(MAX_TEXT)} caractères{_e(warn)}</span>")
+
+    # -- heartbeat ---------------------------------------------------------------------------
+
+    BEAT_SECONDS = 4.0
+
+    def beat(self) -> None:
+        """Tell the page the kernel is alive, with what it needs to reload this future."""
+        self._beats += 1
+        query = {"futur": self.state.share_code()}
+        if self.session_code:
+            query["atelier"] = self.session_code
+        self.heartbeat.value = (f'<span class="fab-beat" data-beat="{self._beats}" '
+                                f'data-query="{_e(urlencode(query))}"></span>')
+
+    def _start_heartbeat(self) -> None:
+        import asyncio
+
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+        if not loop.is_running():  # not in a kernel (tests, scripts): no beat needed
+            self.beat()
+            return
+
+        def tick() -> None:
+            try:
+                self.beat()
+            except Exception:
+                log.exception("heartbeat failed")
+            loop.call_later(self.BEAT_SECONDS, tick)
+
+        tick()
 
     # -- behaviour ---------------------------------------------------------------------------
 
@@ -533,8 +573,23 @@ class Atelier:
             wait_for_request()
         except Exception:
             log.info("not in a Voilà kernel; no query string")
-        self.apply_query(os.environ.get("QUERY_STRING", ""),
-                         os.environ.get("VOILA_REQUEST_URL", ""))
+        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
+
+
+def request_url() -> str:
+    """The page's URL as the browser asked for it. Voilà sets VOILA_REQUEST_URL only for
+    kernels started on demand; a pre-started kernel gets the parts (host, port, path) after
+    ``wait_for_request``. The scheme is http unless a proxy says otherwise."""
+    env = os.environ
+    if env.get("VOILA_REQUEST_URL"):
+        return env["VOILA_REQUEST_URL"]
+    host, path = env.get("SERVER_NAME", ""), env.get("SCRIPT_NAME", "")
+    if not host or not path:
+        return ""
+    port = env.get("SERVER_PORT", "")
+    scheme = env.get("HTTP_X_FORWARDED_PROTO", "http")
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}{':' + port if port else ''}{path}"
 
 
 class _Unavailable:
