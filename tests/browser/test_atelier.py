@@ -158,3 +158,20 @@ def test_a_participant_whose_kernel_died_is_told_and_keeps_the_future(context, v
     page.wait_for_function("() => document.querySelector('.fab-lever-digital_mediation')"
                            ".innerText.includes('700')", timeout=20_000)
     assert "futur=F1" in page.url
+
+
+def test_one_column_on_a_phone(browser, voila_server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR",
+                              is_mobile=True, has_touch=True)
+    try:
+        page, _ = open_app(ctx, f"{voila_server.url}{APP}")
+        page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+        levers = page.locator(".fab-levers").bounding_box()
+        results = page.locator(".fab-results").bounding_box()
+        assert results["y"] >= levers["y"] + levers["height"] - 1  # stacked, not side by side
+        assert levers["width"] <= 390 and results["width"] <= 390
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                             "'.fab-atelier')).fontSize)")
+        assert size >= 16  # readable without zooming
+    finally:
+        ctx.close()
