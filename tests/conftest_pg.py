@@ -17,7 +17,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from .conftest import free_port
 
 MISSING = "PostgreSQL server not installed: run scripts/test-system-deps.sh as root"
 SUPERUSER = "postgres"
@@ -46,12 +47,6 @@ def find_pg_bin() -> Path | None:
         if version and all(os.access(folder / b, os.X_OK) for b in tools):
             found.append((int(version.group()), folder))
     return max(found)[1] if found else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -95,7 +90,7 @@ def postgresql_server() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         os.chown(base, pg_user.pw_uid, pg_user.pw_gid)
     data, log = base / "data", base / "server.log"
-    port = _free_port()
+    port = free_port()
 
     def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run([*prefix, *args], capture_output=True, text=True,

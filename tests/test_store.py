@@ -28,8 +28,8 @@ from workbench.store import (
     format_code,
 )
 
-from .conftest import ROOT
-from .conftest_pg import _free_port, postgresql_server  # noqa: F401  (fixture)
+from .conftest import ROOT, free_port
+from .conftest_pg import postgresql_server  # noqa: F401  (fixture)
 
 LEVERS = {"fertility": 1.6, "renovation_rate": 2.5, "solar_share": 30.0}
 
@@ -337,7 +337,7 @@ def test_password_is_masked_and_bad_urls_are_refused():
 
 
 def test_unreachable_database_gives_a_french_message():
-    s = Store(f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none")
+    s = Store(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
     with pytest.raises(StoreError) as err:
         s.sessions()
     assert err.value.message_fr == MSG_UNAVAILABLE and "127.0.0.1" in str(err.value)

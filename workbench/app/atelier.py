@@ -467,28 +467,39 @@ class Atelier:
 
     # -- session and submission ----------------------------------------------------------
 
+    def _attempt(self, shown: W.HTML, failure_fr: str, action: Callable[[], object]):
+        """Run ``action``; a WorkbenchError shows its French message in ``shown``, anything
+        else ``failure_fr`` (details in the server log). Returns the result or None."""
+        try:
+            return action()
+        except WorkbenchError as err:
+            shown.value = _message(err.message_fr, ok=False)
+        except Exception:
+            log.exception("%s failed", getattr(action, "__name__", "action"))
+            shown.value = _message(failure_fr, ok=False)
+        return None
+
     def join(self, code: str, pseudonym: str, group: str = "") -> bool:
         """Join a workshop session with a pseudonym; a French message says what is wrong."""
         pseudonym, group = (pseudonym or "").strip(), (group or "").strip()
-        try:
+
+        def find_session():
             if not pseudonym:
                 raise WorkbenchError("empty pseudonym", "Choisissez un pseudonyme.")
             if len(pseudonym) > 40 or len(group) > 40:
                 raise WorkbenchError("pseudonym or group too long",
                                      "Le pseudonyme et le groupe font 40 caractères au plus.")
-            session = self.store.get_session(code or "")
-            if not session.open:
+            found = self.store.get_session(code or "")
+            if not found.open:
                 raise WorkbenchError("session closed", "Cet atelier est clos.")
-        except WorkbenchError as err:
-            self.join_msg.value = _message(err.message_fr, ok=False)
-            return False
-        except Exception:
-            log.exception("join failed")
-            self.join_msg.value = _message("Impossible de rejoindre l'atelier pour l'instant. "
-                                           "Réessayez dans un instant.", ok=False)
+            return found
+
+        session = self._attempt(self.join_msg, "Impossible de rejoindre l'atelier pour "
+                                "l'instant. Réessayez dans un instant.", find_session)
+        if session is None:
             return False
         self.session_code, self.pseudonym, self.group = session.code, pseudonym, group
-        label = f"Atelier « {session.title} » ({getattr(session, 'display_code', session.code)})"
+        label = f"Atelier « {session.title} » ({session.display_code})"
         who = f"{pseudonym}" + (f", groupe {group}" if group else "")
         self.join_msg.value = _message(f"Bienvenue {who} ! {label}.", ok=True)
         for w in (self.join_code, self.join_name, self.join_group, self.join_button):
@@ -510,24 +521,23 @@ class Atelier:
             self.submit_msg.value = _message(f"Votre texte dépasse {MAX_TEXT} caractères : "
                                              "raccourcissez-le.", ok=False)
             return False
+        code = self.state.share_code()
+
+        def store_it():
+            values = {k: self.levers[k].check(v) for k, v in self.state.values.items()}
+            return self.store.submit(self.session_code, self.pseudonym, values, text,
+                                     group=self.group, share_code=code,
+                                     model_version=__version__,
+                                     territory=self.engine.territory.id, key=self._key)
+
         self.submit_button.disabled = True
         try:
-            values = {k: self.levers[k].check(v) for k, v in self.state.values.items()}
-            code = self.state.share_code()
-            sub = self.store.submit(self.session_code, self.pseudonym, values, text,
-                                    group=self.group, share_code=code,
-                                    model_version=__version__,
-                                    territory=self.engine.territory.id, key=self._key)
-        except WorkbenchError as err:
-            self.submit_msg.value = _message(err.message_fr, ok=False)
-            return False
-        except Exception:
-            log.exception("submission failed")
-            self.submit_msg.value = _message("L'envoi n'a pas abouti ; votre futur est toujours "
-                                             "là : réessayez.", ok=False)
-            return False
+            sub = self._attempt(self.submit_msg, "L'envoi n'a pas abouti ; votre futur est "
+                                "toujours là : réessayez.", store_it)
         finally:
             self.submit_button.disabled = False
+        if sub is None:
+            return False
         self._key = uuid.uuid4().hex  # the next submission is a new one
         self.last_submission = sub
         self.submit_msg.value = _message(f"Merci {self.pseudonym} ! Votre futur est enregistré "
