@@ -1,4 +1,4 @@
-"""Command line: ``python -m workbench levers|run|compare|validate``.
+"""Command line: ``python -m workbench levers|run|compare|validate|facilitator-token``.
 
 Bad input ends with a one-line message naming the file, the lever and the allowed range,
 exit status 2 and nothing written."""
@@ -6,6 +6,7 @@ exit status 2 and nothing written."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -116,6 +117,18 @@ def cmd_compare(args) -> None:
         print(f"wrote {args.output}")
 
 
+def cmd_facilitator_token(args) -> None:
+    from .app.pleniere import TOKEN_ENV, TOKEN_FILE, facilitator_token, facilitator_url
+    from .paths import var_dir
+
+    token = facilitator_token(create=True)
+    print(token)
+    print(facilitator_url(token))
+    where = (f"${TOKEN_ENV}" if os.environ.get(TOKEN_ENV, "").strip()
+             else f"{var_dir() / TOKEN_FILE} (mode 0600)")
+    print(f"(token from {where}; give it only to the facilitators)", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m workbench",
                                 description="Fabrique 2030 scenario workbench (Grand Chambéry)")
@@ -142,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--years", **years)
     co.add_argument("--variable", action="append")
     co.set_defaults(func=cmd_compare)
+    ft = sub.add_parser("facilitator-token",
+                        help="print the Plénière's token (created if needed) and its URL")
+    ft.set_defaults(func=cmd_facilitator_token)
     return p
 
 

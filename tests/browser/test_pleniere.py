@@ -1,0 +1,153 @@
+"""« Plénière » in a real Chromium: refused without the facilitator token; with it, open a
+session, see a participant's future (sent through the real Atelier page) arrive without
+reloading, compare two futures, see the consensus, export the xlsx and the report."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+
+import pytest
+
+from workbench.app.pleniere import REFUSED_FR, facilitator_token
+
+from .test_overview import external, normalise
+
+APP = "/voila/render/pleniere.ipynb"
+ATELIER = "/voila/render/atelier.ipynb"
+SCREENSHOT = "/tmp/pleniere.png"
+SCREENSHOT_720 = "/tmp/pleniere-720.png"
+REPORT_COPY = "/tmp/pleniere-report.html"
+SECRET = "Texte-confidentiel-du-panel"
+
+
+@pytest.fixture
+def token(voila_server, monkeypatch) -> str:
+    """The server's token: the same var/ folder (a file both sides read), or the same
+    $FABRIQUE_FACILITATOR_TOKEN if the environment sets one (the server inherited it)."""
+    monkeypatch.setenv("FABRIQUE_VAR", str(voila_server.var))
+    return facilitator_token()
+
+
+def submit(store, code, pseudonym, text, **levers):
+    from workbench.levers import load_levers
+
+    values = load_levers().trend_values()
+    values.update(levers)
+    return store.submit(code, pseudonym, values, text, share_code="F1test",
+                        model_version="0.1.0", territory="grand-chambery", key=uuid.uuid4().hex)
+
+
+def test_refused_without_the_token(context, voila_server, token):
+    store = voila_server.store()
+    session = store.create_session("Atelier confidentiel")
+    submit(store, session.code, "Zoé", SECRET)
+    for query in ("", "?jeton=faux", f"?jeton={token[:-2]}"):
+        page = context.new_page()
+        page.goto(voila_server.url + APP + query, wait_until="domcontentloaded",
+                  timeout=120_000)  # the first load may wait for the kernel pools
+        page.wait_for_selector(".fab-pleniere .fab-refused", timeout=60_000)
+        text = normalise(page.inner_text("body"))
+        assert normalise(REFUSED_FR) in text
+        content = page.content()
+        for leak in (SECRET, session.code, "Atelier confidentiel", token):
+            assert leak not in content, leak
+        assert "Traceback" not in text and page.locator(".fab-session-box").count() == 0
+        page.close()
+
+
+def test_facilitator_journey(context, voila_server, token, tmp_path):
+    import pyam
+
+    store = voila_server.store()
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{voila_server.url}{APP}?jeton={token}", wait_until="domcontentloaded",
+              timeout=120_000)
+    page.wait_for_selector(".fab-session-title-input input", timeout=60_000)
+    assert "Plénière" in page.inner_text("body")
+
+    # open a session from the page: its code, very large, and the participants' link
+    page.locator(".fab-session-title-input input").fill("Plénière <i>test</i> navigateur")
+    page.locator(".fab-open").click()
+    code_box = page.wait_for_selector(".fab-code", timeout=20_000)
+    code = code_box.get_attribute("data-code")
+    assert store.get_session(code).title == "Plénière <i>test</i> navigateur"
+    assert float(code_box.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 80
+    link = page.locator(".fab-join-link").get_attribute("href")
+    assert link == f"{voila_server.url}{ATELIER}?atelier={code}" and token not in link
+    assert page.locator(".fab-pleniere i").count() == 0  # the title is shown escaped
+
+    # a participant sends a future through the real Atelier page
+    part = context.new_page()
+    part.goto(link, wait_until="domcontentloaded", timeout=120_000)
+    part.wait_for_selector(".fab-join-pseudonyme input", timeout=60_000)
+    part.locator(".fab-join-pseudonyme input").fill("Zoé")
+    part.locator(".fab-join-button").click()
+    part.wait_for_selector("text=Bienvenue", timeout=20_000)
+    part.locator(".fab-text textarea").fill("Un futur <b>html</b> pour tous")
+    part.locator(".fab-submit").click()
+    part.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
+    part.close()
+    (zoe,) = store.submissions(code)
+    assert zoe.text == "Un futur <b>html</b> pour tous"
+    leo = submit(store, code, "Léo", "Plus de médiation numérique", digital_mediation=2000)
+    ana = submit(store, code, "Ana", "Rester chez soi", home_care_share=75)
+
+    # they appear without reloading (polling every 2 s)
+    page.wait_for_function("() => document.querySelector('.fab-counter [data-count]')"
+                           "?.dataset.count === '3'", timeout=15_000)
+    first = page.locator(f".fab-sub-{zoe.id}")
+    assert "Un futur <b>html</b> pour tous" in first.inner_text()
+    assert page.locator(".fab-sub b").count() == 0
+    assert "3 futurs reçus" in normalise(page.inner_text(".fab-counter"))
+
+    # compare two: side by side with the trend and the consensus
+    page.locator(f".fab-sub-{zoe.id} .fab-compare-check input").check()
+    page.locator(f".fab-sub-{leo.id} .fab-compare-check input").check()
+    page.wait_for_function("() => document.querySelectorAll('table.fab-compare thead th')"
+                           ".length === 6", timeout=20_000)
+    head = normalise(page.inner_text("table.fab-compare thead"))
+    for name in ("Tendanciel", "Consensus du panel", "Zoé", "Léo"):
+        assert name in head
+    assert re.search(r"\d{3} \d{3}", normalise(page.inner_text("table.fab-compare tbody")))
+    assert "futur=F1" in page.locator(".fab-consensus-link").get_attribute("href")
+    page.wait_for_selector(".fab-panel-chart canvas", timeout=20_000)
+    assert page.locator(".fab-spread tbody tr").count() == 6
+
+    # export: two download links, the same files under var/exports
+    page.locator(".fab-export").click()
+    page.wait_for_function("() => document.querySelectorAll('a.fab-download').length === 2",
+                           timeout=30_000)
+    files = {}
+    for a in page.locator("a.fab-download").all():
+        name, href = a.get_attribute("download"), a.get_attribute("href")
+        files[name] = base64.b64decode(href.split(";base64,", 1)[1])
+    (xlsx_name,) = [n for n in files if n.endswith(".xlsx")]
+    (html_name,) = [n for n in files if n.endswith(".html")]
+    assert (voila_server.var / "exports" / xlsx_name).read_bytes() == files[xlsx_name]
+    xlsx = tmp_path / xlsx_name
+    xlsx.write_bytes(files[xlsx_name])
+    df = pyam.IamDataFrame(xlsx)
+    assert set(df.scenario) == {"tendanciel", "consensus", f"Zoé (n° {zoe.id})",
+                                f"Léo (n° {leo.id})", f"Ana (n° {ana.id})"}
+    assert df.year == list(range(2021, 2051)) and "Population" in df.variable
+    report = files[html_name].decode("utf-8")
+    with open(REPORT_COPY, "w", encoding="utf-8") as f:
+        f.write(report)
+    assert "Un futur &lt;b&gt;html&lt;/b&gt; pour tous" in report and "<b>html" not in report
+
+    text = normalise(page.inner_text("body"))
+    for word in ("Traceback", "Error", "Exception"):
+        assert word not in text, voila_server.log_tail()
+    assert not [u for u in requests if external(u)], "the app must work offline"
+
+    # the projector's view (1280×720), then the whole app
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.evaluate("document.querySelector('.fab-pleniere').scrollIntoView()")
+    page.screenshot(path=SCREENSHOT_720)
+    height = page.evaluate("document.querySelector('.fab2030').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 80, 8000)})
+    page.screenshot(path=SCREENSHOT)

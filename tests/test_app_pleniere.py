@@ -1,0 +1,432 @@
+"""« Plénière », the facilitator's app, without a browser: the token lock (nothing built,
+nothing read without it), sessions, polling, comparison, consensus, agreement verdicts, the
+exports (xlsx read back by pyam, self-contained HTML report) and the CLI command."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import os
+import re
+import stat
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+import workbench as wb
+from workbench.app import pleniere as P
+from workbench.app.report import (
+    CONSENSUS,
+    TREND,
+    consensus_values,
+    session_report,
+    spreads,
+    verdict,
+)
+from workbench.format import format_value
+from workbench.scenario import scenario_from_code
+from workbench.store import Store, Submission
+
+from .conftest import run_cli
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture(autouse=True)
+def var(tmp_path, monkeypatch):
+    """Each test has its own var/ (token file, exports) and no token in the environment."""
+    folder = tmp_path / "var"
+    monkeypatch.setenv("FABRIQUE_VAR", str(folder))
+    monkeypatch.delenv(P.TOKEN_ENV, raising=False)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+
+
+@pytest.fixture
+def app(engine, store):
+    a = P.Pleniere(engine, store=store)
+    assert a.apply_query(f"jeton={P.facilitator_token()}",
+                         "http://10.0.0.5:8866/voila/render/pleniere.ipynb?jeton=secret",
+                         "/voila/render/pleniere.ipynb")
+    return a
+
+
+def submit(store, engine, code, pseudonym, text="Un futur souhaitable.", group="", **levers):
+    values = engine.levers.trend_values()
+    values.update(levers)
+    return store.submit(code, pseudonym, values, text, group=group, share_code="F1test",
+                        model_version=wb.__version__, territory="grand-chambery",
+                        key=uuid.uuid4().hex)
+
+
+def fake_sub(i, registry, **levers):
+    values = registry.trend_values()
+    values.update(levers)
+    return Submission(id=i, session_code="ABCDEF", pseudonym=f"P{i}", group="", levers=values,
+                      share_code="F1x", text=f"texte {i}", model_version=wb.__version__,
+                      territory="grand-chambery", created=datetime.now(UTC))
+
+
+class RecordingStore:
+    """Records every attribute asked of it: the page must ask nothing without the token."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def __getattr__(self, name):
+        self.calls.append(name)
+        raise AssertionError(f"store.{name} used without the token")
+
+
+def page_text(app) -> str:
+    return " ".join(getattr(w, "value", "") for w in app.widget.children
+                    if isinstance(getattr(w, "value", None), str))
+
+
+# -- the token ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "jeton=", "jeton=faux", "autre=1", "jeton=%00",
+                                   "jeton=é"])
+def test_without_the_token_nothing_is_built_nor_read(query):
+    fake = RecordingStore()
+    app = P.Pleniere(store=fake)  # no engine given: it would be built lazily
+    assert app.apply_query(query) is False
+    assert fake.calls == [] and app._engine is None and not app.authorised
+    style, refusal = app.widget.children
+    assert P.REFUSED_FR in html.unescape(refusal.value)
+    assert not hasattr(app, "session_box") and not hasattr(app, "list_box")
+
+
+def test_a_token_one_character_short_or_from_another_var_is_refused(var):
+    token = P.facilitator_token()
+    fake = RecordingStore()
+    assert not P.Pleniere(store=fake).apply_query(f"jeton={token[:-1]}")
+    assert not P.Pleniere(store=fake).apply_query(f"jeton={token}x")
+    assert fake.calls == []
+    assert not P.token_ok("", "") and not P.token_ok(None, "") and P.token_ok(token, token)
+
+
+def test_token_file_is_created_0600_once_and_stays(var):
+    assert P.facilitator_token(create=False) == ""
+    token = P.facilitator_token()
+    path = var / P.TOKEN_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(token) >= 20 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    assert P.facilitator_token() == token == P.facilitator_token(create=False)
+    assert path.read_text().strip() == token
+    assert sorted(p.name for p in var.iterdir()) == [P.TOKEN_FILE]  # no temporary left
+
+
+def test_the_environment_variable_wins(var, monkeypatch):
+    stored = P.facilitator_token()
+    monkeypatch.setenv(P.TOKEN_ENV, "jeton-de-l-equipe")
+    assert P.facilitator_token() == "jeton-de-l-equipe"
+    assert not P.Pleniere(store=RecordingStore()).apply_query(f"jeton={stored}")
+
+
+def test_the_right_token_builds_the_page(app, store):
+    assert app.authorised and app.session is None
+    assert app.session_choice.options[0] == (P.PICK, "")
+    assert "Plénière" in page_text(app) and P.REFUSED_FR not in page_text(app)
+    assert app.session_box.layout.display == "none"  # until a session is chosen
+
+
+def test_cli_prints_the_token_and_the_url(var):
+    out = run_cli("facilitator-token")
+    assert out.returncode == 0, out.stderr
+    token, url = out.stdout.splitlines()
+    assert token == P.facilitator_token(create=False)
+    assert url == f"http://127.0.0.1:8866/voila/render/pleniere.ipynb?jeton={token}"
+    again = run_cli("facilitator-token")
+    assert again.stdout.splitlines()[0] == token
+    assert stat.S_IMODE((var / P.TOKEN_FILE).stat().st_mode) == 0o600
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+def test_open_pick_and_close_a_session(app, store):
+    assert app.open_session("   ") is None
+    assert "vide" in app.session_msg.value and store.sessions() == []
+    first = app.open_session("Atelier <b>A</b>")
+    second = app.open_session("Atelier B")
+    assert app.session.code == second.code
+    codes = [c for _, c in app.session_choice.options]
+    assert codes == ["", second.code, first.code]  # newest first
+    app.session_choice.value = first.code  # picked in the dropdown
+    assert app.session.code == first.code
+    shown = app.join_html.value
+    assert first.display_code in shown and "Atelier &lt;b&gt;A&lt;/b&gt;" in shown
+    link = app.participants_link(first.code)
+    assert link == f"http://10.0.0.5:8866/voila/render/atelier.ipynb?atelier={first.code}"
+    assert f'href="{link}"' in shown and "jeton" not in shown
+    # closing asks first
+    app.close_button.click()
+    assert app.confirm_box.layout.display == "flex" and store.get_session(first.code).open
+    app.confirm_no.click()
+    assert app.confirm_box.layout.display == "none" and store.get_session(first.code).open
+    app.close_button.click()
+    app.confirm_yes.click()
+    assert not store.get_session(first.code).open and "clos" in app.join_html.value
+    assert any("(clos)" in label for label, c in app.session_choice.options if c == first.code)
+
+
+def test_relative_link_without_a_request_url(engine, store):
+    a = P.Pleniere(engine, store=store)
+    a.apply_query(f"jeton={P.facilitator_token()}")
+    assert a.participants_link("ABCDEF") == "/voila/render/atelier.ipynb?atelier=ABCDEF"
+
+
+# -- submissions ------------------------------------------------------------------------------
+
+
+def test_polling_picks_up_new_submissions_newest_first(app, store, engine):
+    session = app.open_session("Atelier du 21 novembre")
+    assert app.poll() == 0 and "0 futur reçu" in app.counter.value
+    submit(store, engine, session.code, "Zoé <i>", f"Vivre chez soi {SCRIPT}",
+           home_care_share=70)
+    assert app.poll() == 1 and app.poll() == 0
+    long_text = "Des mots " * 60 + "FIN"
+    submit(store, engine, session.code, "Léo", long_text, group="Les <b>jeunes</b>")
+    submit(store, engine, session.code, "Ana", "Autre futur")
+    other = store.create_session("Autre atelier")
+    submit(store, engine, other.code, "Intrus", "pas ici")
+    assert app.poll() == 2 and "3 futurs reçus" in app.counter.value
+    rows = app.list_box.children
+    assert [r._dom_classes[-1] for r in rows] == ["fab-sub-3", "fab-sub-2", "fab-sub-1"]
+    shown = "".join(r.children[1].value for r in rows)
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    assert "Zoé &lt;i&gt;" in shown and "groupe Les &lt;b&gt;jeunes&lt;/b&gt;" in shown
+    assert "Intrus" not in shown
+    assert "<details>" in rows[1].children[1].value and "FIN" in rows[1].children[1].value
+    assert re.search(r"\d{1,2}\xa0h\xa0\d\d", shown)  # French time, Europe/Paris
+    # the chart's sources: one dot per submission and lever
+    assert len(app._dots_src.data["x"]) == 3 * len(engine.levers)
+    assert len(app._median_src.data["x"]) == len(engine.levers)
+    assert all(0 <= x <= 1 for x in app._dots_src.data["x"])
+
+
+def test_the_polling_task_survives_failures_and_stops_with_the_widget(engine, store):
+    session = store.create_session("Atelier asynchrone")
+
+    class Flaky:
+        """The real store, whose first two polls fail."""
+
+        def __init__(self):
+            self.failures = 2
+
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def submissions(self, code, after_id=0):
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("database unreachable")
+            return store.submissions(code, after_id=after_id)
+
+    async def scenario():
+        app = P.Pleniere(engine, store=Flaky(), poll_seconds=0.02)
+        app.apply_query(f"jeton={P.facilitator_token()}")
+        assert app._task is not None and not app._task.done()
+        app.select_session(session.code)  # its immediate poll fails: a French message
+        assert "injoignable" in app.status_msg.value
+        submit(store, engine, session.code, "Zoé")
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if app.submissions:
+                break
+        assert [s.pseudonym for s in app.submissions] == ["Zoé"]
+        assert app.status_msg.value == ""  # the failure message went away
+        app.widget.close()
+        await asyncio.sleep(0.1)
+        assert app._task.done() and app._task.exception() is None
+
+    asyncio.run(scenario())
+
+
+def test_refresh_button_reports_a_failure_in_french(app, store):
+    app.open_session("Atelier")
+    app._store = RecordingStore()
+    app.refresh_button.click()
+    assert "injoignable" in app.status_msg.value and "Traceback" not in app.status_msg.value
+
+
+# -- comparison, consensus, verdicts ----------------------------------------------------------
+
+
+def test_comparison_values_equal_engine_run(app, store, engine):
+    session = app.open_session("Atelier")
+    a = submit(store, engine, session.code, "Zoé", home_care_share=70, net_migration=2000)
+    b = submit(store, engine, session.code, "Léo", digital_mediation=1500)
+    submit(store, engine, session.code, "Ana", fertility=1.5)
+    app.poll()
+    app.set_chosen([a.id, b.id])
+    # by hand: medians of the three futures (all on the grid: odd panel)
+    cons = engine.levers.trend_values()
+    cons.update(home_care_share=59, net_migration=900, digital_mediation=550, fertility=1.8)
+    expected = engine.run([wb.Scenario(TREND), wb.Scenario("cons", levers=cons),
+                           wb.Scenario("a", levers=a.levers), wb.Scenario("b", levers=b.levers)])
+    cells = dict(((m[0], m[1], m[2]), float(m[3])) for m in re.findall(
+        r'data-variable="([^"]+)" data-year="(\d+)" data-scenario="([^"]+)" '
+        r'data-value="([^"]+)"', app.compare_html.value))
+    names = {TREND: TREND, CONSENSUS: "cons", "Zoé (n° 1)": "a", "Léo (n° 2)": "b"}
+    assert {k[2] for k in cells} == set(names)
+    for var in app.variables:
+        for year in (2030, 2050):
+            for shown, ref in names.items():
+                assert cells[(var.name, str(year), shown)] == pytest.approx(
+                    expected.value(var.name, year, ref), rel=1e-12)
+    pop = format_value(expected.value("Population", 2030, "a"), "persons")
+    assert pop in app.compare_html.value
+    assert "Zoé<br>" in app.compare_html.value and 'data-status="pending"' in app.score_html.value
+    app.set_chosen([])
+    assert "Cochez «\xa0comparer\xa0»" in app.compare_html.value
+
+
+def test_consensus_is_the_median_snapped_to_the_step(engine):
+    reg = engine.levers
+    subs = [fake_sub(1, reg, fertility=1.5, net_migration=0, home_care_share=40),
+            fake_sub(2, reg, fertility=1.6, net_migration=500, home_care_share=41),
+            fake_sub(3, reg, fertility=1.7, net_migration=650, home_care_share=44),
+            fake_sub(4, reg, fertility=2.2, net_migration=3000, home_care_share=85)]
+    cons = consensus_values(subs, reg)
+    # fertility: (1.6 + 1.7) / 2 = 1.65, on the 0.05 grid
+    # net migration: (500 + 650) / 2 = 575 = 11.5 steps of 50 -> 12 (even) -> 600
+    # home care: (41 + 44) / 2 = 42.5 = 42.5 steps of 1 -> 42 (even)
+    assert cons["fertility"] == 1.65
+    assert cons["net_migration"] == 600 and cons["home_care_share"] == 42
+    assert cons["digital_mediation"] == reg["digital_mediation"].trend  # nobody moved it
+    odd = subs + [fake_sub(5, reg, fertility=1.3, net_migration=-1000, home_care_share=60)]
+    cons5 = consensus_values(odd, reg)  # five: the middle value
+    assert (cons5["fertility"], cons5["net_migration"], cons5["home_care_share"]) == \
+        (1.6, 500, 44)
+    assert consensus_values([], reg) == reg.trend_values()
+
+
+def test_the_page_shows_the_consensus_with_its_share_code(app, store, engine):
+    session = app.open_session("Atelier")
+    for i, v in enumerate((60, 70, 80)):
+        submit(store, engine, session.code, f"P{i}", home_care_share=v)
+    app.poll()
+    code = re.search(r'fab-consensus-code">([^<]+)<', app.consensus_html.value).group(1)
+    assert scenario_from_code(code, engine.levers).levers["home_care_share"] == 70
+    link = re.search(r'class="fab-consensus-link" href="([^"]+)"', app.consensus_html.value)
+    assert html.unescape(link.group(1)) == (
+        f"http://10.0.0.5:8866/voila/render/atelier.ipynb?futur={code}&atelier={session.code}")
+
+
+def test_agreement_verdicts_on_constructed_spreads(engine):
+    reg = engine.levers  # home care share: 40..85 %, range 45
+
+    def home_care(values):
+        subs = [fake_sub(i + 1, reg, home_care_share=v) for i, v in enumerate(values)]
+        return next(s for s in spreads(subs, reg) if s.lever.id == "home_care_share")
+
+    close = home_care([50, 52, 54, 56])  # IQR 3 / 45 = 6.7 %
+    assert close.verdict == "accord" and close.verdict_fr == "large accord"
+    split = home_care([45, 50, 60, 65])  # IQR 12.5 / 45 = 27.8 %
+    assert split.verdict == "partage" and split.relative_iqr == pytest.approx(12.5 / 45)
+    apart = home_care([40, 40, 85, 85])  # IQR 45 / 45 = 100 %
+    assert apart.verdict == "desaccord" and apart.verdict_fr == "désaccord"
+    assert home_care([70]).verdict == "peu"
+    assert [verdict(x) for x in (0, 0.15, 0.1501, 0.35, 0.3501, 1)] == [
+        "accord", "accord", "partage", "partage", "desaccord", "desaccord"]
+    order = [s.lever.id for s in spreads([], reg)]
+    assert order == [lv.id for lv in reg.of_kind("action")] + [
+        lv.id for lv in reg.of_kind("context")]
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def _three_futures(app, store, engine):
+    session = app.open_session("Atelier <i>export</i>")
+    submit(store, engine, session.code, "Zoé <i>", f"Vivre chez soi {SCRIPT}",
+           home_care_share=70)
+    submit(store, engine, session.code, "Léo", "Plus de médiation.\n\nEt des jeunes.",
+           group="G2", digital_mediation=1500)
+    submit(store, engine, session.code, "Ana", "Un territoire ouvert", net_migration=2000)
+    app.poll()
+    return session
+
+
+def test_export_writes_an_iamc_xlsx_that_pyam_reads_back(app, store, engine, var):
+    import pyam
+
+    _three_futures(app, store, engine)
+    xlsx, page = app.export()
+    assert xlsx.parent == var / "exports" and xlsx.suffix == ".xlsx" and page.suffix == ".html"
+    df = pyam.IamDataFrame(xlsx)
+    assert set(df.scenario) == {TREND, CONSENSUS, "Zoé <i> (n° 1)", "Léo (n° 2)", "Ana (n° 3)"}
+    assert df.model == ["Fabrique 2030"] and df.region == [engine.territory.region]
+    assert set(df.variable) == set(engine.variables)
+    assert df.year == list(range(2021, 2051))
+    expected = engine.run(wb.Scenario("z", levers={"home_care_share": 70}))
+    got = df.filter(scenario="Zoé <i> (n° 1)", variable="Ageing|Nursing Home Places",
+                    year=2030).data["value"].item()
+    assert got == pytest.approx(expected.value("Ageing|Nursing Home Places", 2030))
+    # the download links carry the same files
+    links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"',
+                            app.export_msg.value))
+    assert base64.b64decode(links[xlsx.name]) == xlsx.read_bytes()
+    assert base64.b64decode(links[page.name]) == page.read_bytes()
+    assert str(xlsx) in html.unescape(app.export_msg.value)
+    assert [p.name for p in (var / "exports").iterdir() if p.name.startswith(".")] == []
+
+
+def test_html_report_is_escaped_self_contained_and_printable(app, store, engine):
+    session = _three_futures(app, store, engine)
+    subs = store.submissions(session.code)
+    report = session_report(engine, store.get_session(session.code), subs)
+    assert report.startswith("<!DOCTYPE html>") and '<html lang="fr">' in report
+    # participants' texts, pseudonyms, groups and the title: escaped, never as markup
+    assert "<script" not in report and "<i>" not in report
+    assert "Vivre chez soi &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in report
+    assert "Zoé &lt;i&gt;" in report and "Atelier &lt;i&gt;export&lt;/i&gt;" in report
+    for sub in subs:
+        assert html.escape(sub.text, quote=True) in report
+    assert report.count('class="fab-participant"') == 3
+    # self-contained: nothing loaded from elsewhere, and no link to another host at all
+    for bad in ('src="http', "src='http", 'href="http', "url(http", "@import", "<link",
+                "<iframe", "http://", "https://"):
+        assert bad not in report, bad
+    assert "@media print" in report and "page-break-before: always" in report
+    assert report.count("<svg") == 1 + sum(v.app_chart for v in app.variables)
+    assert "Large accord sur" in report or "Avis partagés sur" in report
+    assert "Consensus du panel" in report and "Tendanciel" in report
+    assert re.search(r"\d{1,2} \w+ 20\d\d à \d{1,2}\xa0h\xa0\d\d", report)  # French date
+
+
+def test_report_of_an_empty_session(engine, store):
+    session = store.create_session("Vide")
+    report = session_report(engine, session, [])
+    assert "aucun futur reçu" in report and "Aucun futur n'a été reçu" in report
+    assert "@media print" in report
+
+
+def test_notebook_is_thin_and_reads_the_request_after_building():
+    import json
+
+    from .conftest import ROOT
+
+    nb = json.loads((ROOT / "apps" / "pleniere.ipynb").read_text(encoding="utf-8"))
+    first, second = ("".join(c["source"]) for c in nb["cells"])
+    assert "app = pleniere()" in first and first.rstrip().endswith("app.widget")
+    assert second.startswith("app.apply_request()")
+    assert all(c["outputs"] == [] for c in nb["cells"])
+
+
+def test_builder_never_raises(monkeypatch):
+    """A failure while building gives the French failure page (no traceback)."""
+    monkeypatch.setattr(P, "Pleniere", lambda engine=None: 1 / 0)
+    app = P.pleniere()
+    assert "Le calcul n'a pas pu être affiché" in html.unescape(app.widget.children[1].value)
+    app.apply_request()
+    assert os.environ.get(P.TOKEN_ENV) is None

@@ -1,0 +1,864 @@
+"""« Plénière », the facilitator's app (``apps/pleniere.ipynb``), projected in the room: open
+a workshop session and show its join code, watch the futures arrive, compare some side by
+side with the trend and the panel's consensus, see where the panel agrees, export it all.
+
+The page is served by the same Voilà as the participants' app, so it is locked: it builds
+nothing and reads nothing from the store until the request's ``?jeton=`` matches the
+facilitator token (:func:`facilitator_token`). Without it the page says only
+« Cette page est réservée à l'équipe d'animation. ».
+
+New submissions are fetched every two seconds by an asyncio task on the kernel's own event
+loop (ipykernel runs asyncio): the query runs in a worker thread (a slow database never
+freezes the page), the widgets are updated back on the loop, the task logs and survives any
+failure and ends when the app's widget is closed. « Rafraîchir » does the same at once.
+
+As in Atelier 2030, every text typed by a participant is escaped, and a failure shows a
+short French message while the details go to the server log."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+import logging
+import os
+import secrets
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
+
+import ipywidgets as W
+
+from ..codelist import app_variables
+from ..errors import WorkbenchError
+from ..format import french_spacing
+from ..paths import var_dir
+from ..plots import OKABE_ITO
+from ..scenario import share_code
+from .atelier import CSS as ATELIER_CSS
+from .atelier import _e, _html, _message, _Unavailable, request_url
+from .report import (
+    PARIS,
+    _jitter,
+    agreement_summary,
+    comparison_table,
+    date_fr,
+    lever_value,
+    ordered_levers,
+    panel_values,
+    run_panel,
+    scorecard_table,
+    session_report,
+    spread_table,
+    spreads,
+    time_fr,
+    who,
+)
+
+log = logging.getLogger("workbench.app.pleniere")
+
+TOKEN_ENV = "FABRIQUE_FACILITATOR_TOKEN"
+TOKEN_FILE = "facilitator-token"
+TOKEN_PARAM = "jeton"
+REFUSED_FR = "Cette page est réservée à l'équipe d'animation."
+LOCAL_URL = "http://127.0.0.1:8866/voila/render/pleniere.ipynb"
+ATELIER_PATH = "/voila/render/atelier.ipynb"
+POLL_SECONDS = 2.0
+EXCERPT = 160  # characters of a text shown before « Lire tout le texte »
+PICK = "Choisir un atelier existant…"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+CSS = ATELIER_CSS + """
+.fab-pleniere { font-size: 20px; max-width: 100rem; }
+.fab-pleniere h1 { font-size: 2.1rem; margin: 0.25rem 0 0.25rem; }
+.fab-pleniere h2 { font-size: 1.5rem; margin: 1.1rem 0 0.4rem; color: var(--fab-accent); }
+.fab-pleniere .fab-lead { margin-bottom: 0.75rem; }
+.fab-pleniere button { font-size: 1.05rem; min-height: 2.6rem; width: auto !important;
+  padding: 0 1.1rem; font-weight: 600; }
+.fab-pleniere .widget-text input, .fab-pleniere select { font-size: 1.05rem;
+  min-height: 2.6rem; }
+.fab-pleniere .widget-dropdown, .fab-pleniere .widget-text { min-height: 2.6rem; }
+.fab-pleniere .fab-refused { font-size: 1.6rem; margin: 2rem 0; }
+.fab-pleniere .fab-join-grid { display: flex; flex-wrap: wrap; align-items: center;
+  gap: 0.5rem 2.5rem; border: 3px solid var(--fab-accent); border-radius: 14px;
+  padding: 0.5rem 1.5rem 0.75rem; background: #fff; }
+.fab-pleniere .fab-code-label { font-size: 1rem; font-weight: 700; letter-spacing: 0.04em;
+  text-transform: uppercase; color: var(--fab-muted); }
+.fab-pleniere .fab-code { font: 800 5.5rem/1.05 ui-monospace, "DejaVu Sans Mono", Menlo,
+  Consolas, monospace; letter-spacing: 0.06em; color: #000; white-space: nowrap; }
+.fab-pleniere .fab-join-text { flex: 1 1 22rem; min-width: 0; }
+.fab-pleniere .fab-session-title { font-size: 1.5rem; font-weight: 750; }
+.fab-pleniere .fab-join-link { display: block; font-size: 1.15rem; font-weight: 700;
+  color: var(--fab-accent); overflow-wrap: anywhere; }
+.fab-pleniere .fab-state { font-weight: 700; }
+.fab-pleniere .fab-state-open { color: #006b4f; }
+.fab-pleniere .fab-state-closed { color: #a33d00; }
+.fab-pleniere .fab-join-big { margin-bottom: 0.5rem; }
+.fab-pleniere .fab-counter { font-size: 1.5rem; font-weight: 800; margin: 0.25rem 0; }
+.fab-pleniere .fab-cols { gap: 1.5rem; align-items: flex-start; }
+.fab-pleniere .fab-subs-col { flex: 1 1 24rem; max-width: 36rem; min-width: 0; }
+.fab-pleniere .fab-compare-col { flex: 2 1 34rem; min-width: 0; }
+.fab-pleniere .fab-sub-list { max-height: 40rem; overflow-y: auto; }
+.fab-pleniere .fab-sub { border-bottom: 1px solid var(--fab-line); padding: 0.4rem 0;
+  align-items: flex-start; gap: 0.5rem; }
+.fab-pleniere .fab-sub .widget-checkbox { width: auto; flex: 0 0 auto; }
+.fab-pleniere .fab-sub .widget-checkbox input { width: 1.35rem; height: 1.35rem;
+  margin-right: 0.35rem; }
+.fab-pleniere .fab-sub .widget-checkbox .widget-label-basic { font-size: 0.95rem; }
+.fab-pleniere .fab-sub-body { flex: 1 1 auto; min-width: 0; }
+.fab-pleniere .fab-sub-who { font-weight: 750; font-size: 1.1em; }
+.fab-pleniere .fab-sub-meta { color: var(--fab-muted); font-size: 0.9em; }
+.fab-pleniere .fab-excerpt { margin: 0.1rem 0 0; }
+.fab-pleniere details summary { cursor: pointer; color: var(--fab-accent); font-weight: 600;
+  font-size: 0.95em; }
+.fab-pleniere .fab-fulltext { white-space: pre-wrap; margin: 0.25rem 0 0; }
+.fab-pleniere .fab-table-wrap { overflow-x: auto; max-width: 100%; }
+.fab-pleniere table { border-collapse: collapse; width: 100%;
+  font-variant-numeric: tabular-nums; }
+.fab-pleniere th, .fab-pleniere td { border-bottom: 1px solid var(--fab-line);
+  padding: 0.3rem 0.5rem; vertical-align: top; }
+.fab-pleniere th[scope=row], .fab-pleniere th[scope=rowgroup] { text-align: left; }
+.fab-pleniere thead th { text-align: left; font-size: 0.9em; border-bottom: 2px solid
+  var(--fab-ink); vertical-align: bottom; }
+.fab-pleniere table.fab-compare td { text-align: right; white-space: nowrap;
+  font-weight: 650; }
+.fab-pleniere table.fab-compare th.fab-year { font-weight: 400; color: var(--fab-muted); }
+.fab-pleniere table.fab-compare tr.fab-y2030 td { font-size: 1.1em; }
+.fab-pleniere .fab-delta { display: block; font-size: 0.75em; font-weight: 400;
+  color: var(--fab-muted); }
+.fab-pleniere .fab-verdict { display: inline-block; border-radius: 1rem; padding: 0 0.6rem;
+  font-weight: 700; border: 2px solid transparent; white-space: nowrap; }
+.fab-pleniere .fab-verdict-accord { background: #d9f0e8; border-color: #009E73; }
+.fab-pleniere .fab-verdict-partage { background: #fdf0d5; border-color: #E69F00; }
+.fab-pleniere .fab-verdict-desaccord { background: #fbe3d6; border-color: #D55E00; }
+.fab-pleniere .fab-verdict-peu { background: #eef1f4; }
+.fab-pleniere .fab-agreement { padding-left: 1.25rem; margin: 0.25rem 0; }
+.fab-pleniere .fab-consensus-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
+  word-break: break-all; font-size: 0.9em; }
+.fab-pleniere .fab-download { display: inline-block; font-weight: 700; margin: 0.25rem 1rem
+  0.25rem 0; padding: 0.35rem 0.9rem; border: 2px solid var(--fab-accent); border-radius: 8px;
+  color: var(--fab-accent); text-decoration: none; }
+.fab-pleniere .fab-path { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
+  font-size: 0.85em; word-break: break-all; }
+"""
+
+
+# -- the facilitator token --------------------------------------------------------------------
+
+
+def _read_token(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _create_token(path: Path) -> str:
+    """Write a new token to ``path`` atomically (mode 0600); if another process created
+    one meanwhile, keep and return theirs, so the token never changes once made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(16)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(token + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and fails if the file exists: first writer wins
+        except FileExistsError:
+            existing = _read_token(path)
+            if existing:
+                return existing
+            os.replace(tmp, path)  # an empty leftover: replace it
+        except OSError:  # no hard links on this file system
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return token
+
+
+def facilitator_token(create: bool = True) -> str:
+    """The facilitator's token: $FABRIQUE_FACILITATOR_TOKEN if set, else the one stored in
+    ``var_dir() / "facilitator-token"`` (mode 0600), created at random on first use when
+    ``create`` (otherwise "" when there is none)."""
+    env = os.environ.get(TOKEN_ENV, "").strip()
+    if env:
+        return env
+    path = var_dir() / TOKEN_FILE
+    token = _read_token(path)
+    if token or not create:
+        return token
+    return _create_token(path)
+
+
+def token_ok(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; an empty token never matches."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def facilitator_url(token: str, base: str = LOCAL_URL) -> str:
+    return f"{base}?{TOKEN_PARAM}={quote(token, safe='')}"
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+def _count_fr(n: int) -> str:
+    return f"{n} futur{'s' if n > 1 else ''} reçu{'s' if n > 1 else ''}"
+
+
+class Pleniere:
+    """The facilitator's app. ``widget`` is what the notebook displays; it stays empty until
+    :meth:`apply_query` has checked the token."""
+
+    def __init__(self, engine=None, store=None, poll_seconds: float = POLL_SECONDS):
+        self._engine = engine
+        self._store = store
+        self.poll_seconds = poll_seconds
+        self.authorised = False
+        self.session = None
+        self.submissions: list = []  # this session's, by id
+        self.last_id = 0
+        self.rows: dict[int, tuple[W.Checkbox, W.HBox]] = {}
+        self.compare_run = None
+        self.panel_run = None
+        self.request_url = ""
+        self.script_name = ""
+        self.exported: tuple[Path, Path] | None = None
+        self._task: asyncio.Task | None = None
+        self._closed = False
+        self._muted = False
+        self._poll_error = False
+        self._style = W.HTML(value=f"<style>{CSS}</style>", layout=W.Layout(display="none"))
+        self.widget = W.VBox([self._style], layout=W.Layout(width="100%"))
+        for css in ("fab2030", "fab-atelier", "fab-pleniere"):
+            self.widget.add_class(css)
+
+    # -- lazily built: nothing before the token is checked ----------------------------------
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from ..engine import Engine
+
+            self._engine = Engine()
+        return self._engine
+
+    @property
+    def store(self):
+        if self._store is None:
+            from ..store import Store
+
+            self._store = Store()
+        return self._store
+
+    # -- the request -------------------------------------------------------------------------
+
+    def apply_request(self) -> None:
+        """In Voilà: wait for the browser's request (pre-started kernels), then check it."""
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:
+            log.info("not in a Voilà kernel; no query string")
+        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
+
+    def apply_query(self, query: str, request_url: str = "", script_name: str = "") -> bool:
+        """Check ``jeton`` in the query string; build the page only if it is the token."""
+        if self.authorised:
+            return True
+        given = (parse_qs(query or "").get(TOKEN_PARAM) or [""])[0]
+        try:
+            expected = facilitator_token()
+        except Exception:
+            log.exception("the facilitator token cannot be read or created")
+            expected = ""
+        if not token_ok(given, expected):
+            log.warning("plénière refused: %s", "wrong token" if given else "no token")
+            self.widget.children = (self._style, _html(
+                f'<div class="fab-failure fab-refused" role="alert">{_e(REFUSED_FR)}</div>'))
+            return False
+        self.authorised = True
+        self.request_url, self.script_name = request_url or "", script_name or ""
+        try:
+            self._build()
+            self.refresh_sessions()
+            self.start_polling()
+        except Exception as exc:
+            log.exception("the plénière could not be built")
+            from .overview import failure_widget
+
+            self.widget.children = (self._style, failure_widget(exc))
+        return True
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        engine = self.engine
+        self.variables = app_variables(engine.codelist, engine.variables)
+        self.levers = ordered_levers(engine.levers)
+        header = _html(f"<h1>Plénière — {_e(engine.territory.name)}</h1>"
+                       '<p class="fab-lead">' + _e(french_spacing(
+                           "Ouvrez un atelier et projetez son code : les futurs des "
+                           "participants arrivent ici au fil de l'eau.")) + "</p>")
+        self.title_input = W.Text(placeholder="Titre du nouvel atelier (ex. Atelier du "
+                                  "21 novembre)", layout=W.Layout(width="auto", flex="2 1 18rem"))
+        self.open_button = W.Button(description="Ouvrir un atelier", button_style="primary")
+        self.session_choice = W.Dropdown(options=[(PICK, "")], value="",
+                                         layout=W.Layout(width="auto", flex="1 1 18rem"))
+        for w, css in ((self.title_input, "fab-session-title-input"),
+                       (self.open_button, "fab-open"), (self.session_choice, "fab-session-choice")):
+            w.add_class(css)
+        self.open_button.on_click(lambda _: self.open_session(self.title_input.value))
+        self.session_choice.observe(self._choose_session, "value")
+        self.session_msg = _html()
+        bar = W.HBox([self.title_input, self.open_button, self.session_choice],
+                     layout=W.Layout(flex_flow="row wrap"))
+        bar.add_class("fab-toolbar")
+        # the session: code for the projector, link, counter, actions
+        self.join_html = _html("", "fab-join-big")
+        self.counter = _html("", "fab-counter")
+        self.refresh_button = W.Button(description="↻ Rafraîchir",
+                                       tooltip="Chercher les nouveaux futurs maintenant")
+        self.close_button = W.Button(description="Clore l'atelier", button_style="warning")
+        self.confirm_yes = W.Button(description="Oui, clore l'atelier", button_style="danger")
+        self.confirm_no = W.Button(description="Annuler")
+        for w, css in ((self.refresh_button, "fab-refresh"), (self.close_button, "fab-close"),
+                       (self.confirm_yes, "fab-close-yes"), (self.confirm_no, "fab-close-no")):
+            w.add_class(css)
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.close_button.on_click(lambda _: self.ask_close())
+        self.confirm_yes.on_click(lambda _: self.close_session())
+        self.confirm_no.on_click(lambda _: self.cancel_close())
+        self.confirm_box = W.HBox([
+            _html("<strong>Clore l'atelier ? Les participants ne pourront plus envoyer de "
+                  "futur.</strong>"), self.confirm_yes, self.confirm_no],
+            layout=W.Layout(flex_flow="row wrap", display="none"))
+        self.confirm_box.add_class("fab-toolbar")
+        self.confirm_box.add_class("fab-confirm")
+        actions = W.HBox([self.counter, self.refresh_button, self.close_button],
+                         layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        actions.add_class("fab-toolbar")
+        self.status_msg = _html()
+        # futures received | comparison
+        self.empty_note = _html('<p class="fab-help">' + _e(french_spacing(
+            "Aucun futur reçu pour l'instant : ils s'affichent ici dès leur envoi.")) + "</p>")
+        self.list_box = W.VBox([])
+        self.list_box.add_class("fab-sub-list")
+        subs_col = W.VBox([_html("<h2>Futurs reçus</h2>"), self.empty_note, self.list_box])
+        subs_col.add_class("fab-subs-col")
+        self.compare_html = _html("", "fab-compare-box")
+        self.score_html = _html("", "fab-score-box")
+        compare_col = W.VBox([_html("<h2>Comparer les futurs</h2>"), self.compare_html,
+                              _html("<h2>Objectifs du territoire</h2>"), self.score_html])
+        compare_col.add_class("fab-compare-col")
+        cols = W.HBox([subs_col, compare_col], layout=W.Layout(flex_flow="row wrap",
+                                                                 width="100%"))
+        cols.add_class("fab-cols")
+        # the panel's choices, the consensus, the export
+        from jupyter_bokeh.widgets import BokehModel
+
+        self.figure = self._lever_figure()
+        chart = BokehModel(self.figure, layout=W.Layout(
+            width="100%", min_height=f"{self.figure.height}px"))
+        chart.add_class("fab-panel-chart")
+        self.spread_html = _html("", "fab-spread-box")
+        self.consensus_html = _html("", "fab-consensus-box")
+        self.export_button = W.Button(description="Exporter", button_style="success",
+                                      tooltip="Tableur IAMC et rapport HTML de la séance")
+        self.export_button.add_class("fab-export")
+        self.export_button.on_click(lambda _: self.export())
+        self.export_msg = _html("", "fab-export-msg")
+        self.session_box = W.VBox([
+            self.join_html, actions, self.confirm_box, self.status_msg, cols,
+            _html("<h2>Les choix du panel</h2>"), chart, self.spread_html,
+            _html("<h2>Le futur de consensus</h2>"), self.consensus_html,
+            _html("<h2>Exporter la séance</h2><p class='fab-help'>" + _e(french_spacing(
+                "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
+                "rapport à imprimer ou à diffuser.")) + "</p>"),
+            self.export_button, self.export_msg], layout=W.Layout(display="none"))
+        self.session_box.add_class("fab-session-box")
+        self.widget.children = (self._style, header, bar, self.session_msg, self.session_box)
+
+    def _lever_figure(self):
+        from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
+        from bokeh.plotting import figure
+
+        levers = self.levers
+        n = len(levers)
+        ys = [n - 1 - i for i in range(n)]
+        fig = figure(height=110 + 80 * n, sizing_mode="stretch_width", tools=[],
+                     toolbar_location=None, x_range=Range1d(-0.03, 1.03),
+                     y_range=Range1d(-0.7, n - 0.4))
+        fig.toolbar.logo = None
+        fig.xaxis.visible = False
+        fig.xgrid.visible = fig.ygrid.visible = False
+        fig.outline_line_color = None
+        fig.yaxis.ticker = FixedTicker(ticks=ys)
+        fig.yaxis.major_label_overrides = {y: lv.label_fr for y, lv in zip(ys, levers,
+                                                                           strict=True)}
+        fig.yaxis.major_label_text_font_size = "17px"
+        fig.yaxis.major_label_text_color = "#1b2430"
+        fig.yaxis.axis_line_color = fig.yaxis.major_tick_line_color = None
+        fig.yaxis.minor_tick_line_color = None
+        fig.segment(x0=[0] * n, y0=ys, x1=[1] * n, y1=ys, line_color="#8a94a3", line_width=3)
+        ends = {"y": [y + 0.34 for y in ys]}
+        for x, align, attr in ((0, "left", "min"), (1, "right", "max")):
+            src = ColumnDataSource({**ends, "x": [x] * n,
+                                    "text": [lever_value(lv, getattr(lv, attr))
+                                             for lv in levers]})
+            fig.text("x", "y", "text", source=src, text_align=align, text_baseline="middle",
+                     text_font_size="15px", text_color="#4a5566")
+        self._trend_src = ColumnDataSource({
+            "x": [(lv.trend - lv.min) / (lv.max - lv.min) for lv in levers],
+            "y": [y - 0.3 for y in ys],
+            "value": [lever_value(lv, lv.trend) for lv in levers]}, name="trend")
+        fig.scatter("x", "y", source=self._trend_src, marker="triangle", size=18,
+                    fill_color="#ffffff", line_color="#000000", line_width=2.5,
+                    legend_label="Tendanciel")
+        self._median_src = ColumnDataSource({"x": [], "y": [], "value": []}, name="median")
+        fig.rect("x", "y", width=7, width_units="screen", height=0.62, source=self._median_src,
+                 fill_color=OKABE_ITO[1], line_color=None, legend_label="Médiane du panel")
+        self._dots_src = ColumnDataSource({"x": [], "y": [], "who": [], "value": []},
+                                          name="dots")
+        dots = fig.scatter("x", "y", source=self._dots_src, size=16, fill_color=OKABE_ITO[0],
+                           fill_alpha=0.3, line_color=OKABE_ITO[0], line_width=2.5,
+                           legend_label="Un futur reçu")
+        fig.add_tools(HoverTool(renderers=[dots], description="Afficher le futur",
+                                tooltips=[("", "@who"), ("Choix", "@value")]))
+        legend = fig.legend[0]
+        legend.orientation = "horizontal"
+        legend.label_text_font_size = "16px"
+        legend.border_line_color = None
+        fig.add_layout(legend, "above")
+        return fig
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def refresh_sessions(self) -> None:
+        """The dropdown of sessions, newest first; the current one stays selected."""
+        try:
+            found = sorted(self.store.sessions(), key=lambda s: (s.created, s.code),
+                           reverse=True)
+        except Exception:
+            log.exception("listing sessions failed")
+            self.session_msg.value = _message("La liste des ateliers est indisponible pour "
+                                              "l'instant : réessayez.", ok=False)
+            return
+        options = [(PICK, "")] + [
+            (f"{s.title} — {s.display_code} — {date_fr(s.created)}"
+             + ("" if s.open else " (clos)"), s.code) for s in found]
+        current = self.session.code if self.session is not None else ""
+        self._muted = True
+        try:
+            self.session_choice.options = options
+            self.session_choice.value = current if current in {c for _, c in options} else ""
+        finally:
+            self._muted = False
+
+    def _choose_session(self, change) -> None:
+        if not self._muted and change["new"]:
+            self.select_session(change["new"])
+
+    def open_session(self, title: str):
+        """Create a session with this title and show it."""
+        try:
+            session = self.store.create_session(title or "")
+        except WorkbenchError as err:
+            self.session_msg.value = _message(err.message_fr, ok=False)
+            return None
+        except Exception:
+            log.exception("creating a session failed")
+            self.session_msg.value = _message("L'atelier n'a pas pu être ouvert : réessayez "
+                                              "dans un instant.", ok=False)
+            return None
+        self.title_input.value = ""
+        self.select_session(session.code)
+        self.session_msg.value = _message(f"Atelier « {session.title} » ouvert : projetez son "
+                                          "code.", ok=True)
+        return session
+
+    def select_session(self, code: str) -> bool:
+        """Show a session (its code, link and futures) and start following it."""
+        try:
+            session = self.store.get_session(code)
+        except WorkbenchError as err:
+            self.session_msg.value = _message(err.message_fr, ok=False)
+            return False
+        except Exception:
+            log.exception("reading session %r failed", code)
+            self.session_msg.value = _message("Cet atelier est indisponible pour l'instant : "
+                                              "réessayez.", ok=False)
+            return False
+        self.session = session
+        for check, row in self.rows.values():  # the previous session's rows
+            for w in (*row.children, check, row):
+                w.close()
+        self.submissions, self.rows, self.last_id = [], {}, 0
+        self.compare_run = self.exported = None
+        self.list_box.children = ()
+        self.export_msg.value = self.status_msg.value = self.session_msg.value = ""
+        self.cancel_close()
+        self.session_box.layout.display = None
+        self.refresh_sessions()
+        self._show_session()
+        self.update_panel()
+        self.refresh()
+        return True
+
+    def participants_link(self, code: str | None = None, **extra: str) -> str:
+        """``…/voila/render/atelier.ipynb?atelier=CODE`` on the host this page was asked
+        from (relative when unknown); never carries the facilitator token."""
+        parts = urlsplit(self.request_url or "")
+        path = self.script_name or parts.path
+        if path.endswith("/pleniere.ipynb"):
+            path = path[: -len("pleniere.ipynb")] + "atelier.ipynb"
+        else:
+            path = ATELIER_PATH
+        scheme, netloc = ((parts.scheme, parts.netloc) if parts.scheme in ("http", "https")
+                          else ("", ""))
+        query = {**extra, **({"atelier": code} if code else {})}
+        return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+    def _show_session(self) -> None:
+        s = self.session
+        link = self.participants_link(s.code)
+        state = ('<span class="fab-state fab-state-open">● ouvert aux envois</span>' if s.open
+                 else '<span class="fab-state fab-state-closed">■ clos : plus d\'envois</span>')
+        self.join_html.value = (
+            '<div class="fab-join-grid"><div><div class="fab-code-label">Code de l\'atelier'
+            f'</div><div class="fab-code" data-code="{_e(s.code)}">{_e(s.display_code)}</div>'
+            '</div><div class="fab-join-text">'
+            f'<div class="fab-session-title">{_e(s.title)}</div>'
+            "<div>Pour participer : ouvrez Atelier 2030 et saisissez ce code, ou suivez le lien "
+            f'<a class="fab-join-link" href="{_e(link)}" target="_blank">{_e(link)}</a></div>'
+            f"<div>{state}</div></div></div>")
+        self.close_button.layout.display = None if s.open else "none"
+
+    def ask_close(self) -> None:
+        if self.session is not None and self.session.open:
+            self.confirm_box.layout.display = "flex"
+            self.close_button.layout.display = "none"
+
+    def cancel_close(self) -> None:
+        self.confirm_box.layout.display = "none"
+        if self.session is not None and self.session.open:
+            self.close_button.layout.display = None
+
+    def close_session(self) -> bool:
+        """Close the current session (after « Oui, clore l'atelier »)."""
+        if self.session is None:
+            return False
+        try:
+            self.store.close_session(self.session.code)
+            self.session = self.store.get_session(self.session.code)
+        except WorkbenchError as err:
+            self.status_msg.value = _message(err.message_fr, ok=False)
+            return False
+        except Exception:
+            log.exception("closing session %s failed", self.session.code)
+            self.status_msg.value = _message("L'atelier n'a pas pu être clos : réessayez.",
+                                             ok=False)
+            return False
+        self.cancel_close()
+        self.refresh_sessions()
+        self._show_session()
+        self.update_panel()
+        self.status_msg.value = _message("Atelier clos : ses futurs restent consultables et "
+                                         "exportables.", ok=True)
+        return True
+
+    # -- submissions -------------------------------------------------------------------------
+
+    def poll(self) -> int:
+        """One polling step: fetch the session's submissions after the last one seen and
+        show them; returns how many are new."""
+        if self.session is None:
+            return 0
+        code = self.session.code
+        return self._receive(code, self.store.submissions(code, after_id=self.last_id))
+
+    def refresh(self) -> int:
+        """« Rafraîchir »: poll now; a failure is a French message, not an error."""
+        try:
+            n = self.poll()
+        except Exception:
+            log.exception("refreshing submissions failed")
+            self._poll_failed(True)
+            return 0
+        self._poll_failed(False)
+        return n
+
+    def _poll_failed(self, failed: bool) -> None:
+        if failed:
+            self.status_msg.value = _message(
+                "Les nouveaux futurs n'arrivent plus (base de données injoignable) : nouvel "
+                "essai toutes les deux secondes, ou cliquez sur « Rafraîchir ».", ok=False)
+        elif self._poll_error:
+            self.status_msg.value = ""
+        self._poll_error = failed
+
+    def _receive(self, code: str, new) -> int:
+        if self.session is None or code != self.session.code:
+            return 0  # the facilitator switched sessions meanwhile
+        fresh = sorted((s for s in new if s.id not in self.rows), key=lambda s: s.id)
+        if not fresh:
+            return 0
+        for s in fresh:
+            self.rows[s.id] = self._row(s)
+        self.submissions = sorted(self.submissions + fresh, key=lambda s: s.id)
+        self.last_id = max(self.last_id, fresh[-1].id)
+        self.list_box.children = (tuple(self.rows[s.id][1] for s in reversed(fresh))
+                                  + tuple(self.list_box.children))
+        self.update_panel()
+        return len(fresh)
+
+    def _row(self, sub) -> tuple[W.Checkbox, W.HBox]:
+        check = W.Checkbox(value=False, description="comparer", indent=False,
+                           layout=W.Layout(width="auto"))
+        check.add_class("fab-compare-check")
+        check.observe(lambda _: self.update_comparison(), "value")
+        group = (f' · <span class="fab-sub-group">groupe {_e(sub.group)}</span>'
+                 if sub.group else "")
+        text = sub.text.strip()
+        if len(text) > EXCERPT:
+            cut = text[:EXCERPT].rsplit(" ", 1)[0] or text[:EXCERPT]
+            body = (f'<p class="fab-excerpt">{_e(cut)}…</p><details><summary>Lire tout le '
+                    f'texte</summary><p class="fab-fulltext">{_e(text)}</p></details>')
+        else:
+            body = f'<p class="fab-excerpt fab-fulltext">{_e(text)}</p>'
+        info = _html(f'<div class="fab-sub-head"><span class="fab-sub-who">{_e(sub.pseudonym)}'
+                     f'</span>{group} <span class="fab-sub-meta">· {_e(time_fr(sub.created))} '
+                     f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
+        row = W.HBox([check, info])
+        row.add_class("fab-sub")
+        row.add_class(f"fab-sub-{sub.id}")
+        return check, row
+
+    def chosen(self) -> list:
+        """The submissions ticked « comparer », by id."""
+        return [s for s in self.submissions if self.rows[s.id][0].value]
+
+    def set_chosen(self, ids) -> None:
+        """Tick exactly these submissions (as the browser does)."""
+        for sid, (check, _) in self.rows.items():
+            check.value = sid in set(ids)
+
+    # -- panel, comparison, consensus -----------------------------------------------------
+
+    def update_panel(self) -> None:
+        """Counter, lever chart, agreement verdicts, consensus and comparison."""
+        try:
+            subs = self.submissions
+            n = len(subs)
+            self.counter.value = f'<span data-count="{n}">{_e(_count_fr(n))}</span>'
+            self.empty_note.layout.display = "none" if n else None
+            registry = self.engine.levers
+            values = panel_values(subs, registry) if subs else {}
+            items = spreads(subs, registry)
+            dots = {"x": [], "y": [], "who": [], "value": []}
+            median = {"x": [], "y": [], "value": []}
+            rows = len(self.levers)
+            for i, (lv, item) in enumerate(zip(self.levers, items, strict=True)):
+                y = rows - 1 - i
+                for s, v in zip(subs, values.get(lv.id, []), strict=False):
+                    dots["x"].append((v - lv.min) / (lv.max - lv.min))
+                    dots["y"].append(y + _jitter(s.id, 0.36))
+                    dots["who"].append(who(s))
+                    dots["value"].append(lever_value(lv, v))
+                if item.median is not None:
+                    median["x"].append((item.median - lv.min) / (lv.max - lv.min))
+                    median["y"].append(y)
+                    median["value"].append(lever_value(lv, item.median))
+            self._dots_src.data = dots  # one assignment per source (one PATCH-DOC each)
+            self._median_src.data = median
+            self.spread_html.value = (agreement_summary(items) + '<div class="fab-table-wrap">'
+                                      + spread_table(items) + "</div>")
+            self.update_comparison()
+            self._show_consensus()
+        except Exception:
+            log.exception("updating the panel failed")
+            self.status_msg.value = _message("L'affichage n'a pas pu être mis à jour : "
+                                             "cliquez sur « Rafraîchir ».", ok=False)
+
+    def update_comparison(self) -> None:
+        """The chosen futures next to the trend and the consensus: indicators in 2030 and
+        2050, then the targets' statuses."""
+        try:
+            chosen = self.chosen()
+            run = run_panel(self.engine, self.submissions, chosen)
+            self.compare_run = run
+            headers = {}
+            for s in chosen:
+                group = f", {_e(s.group)}" if s.group else ""
+                headers[f"{s.pseudonym} (n° {s.id})"] = (
+                    f'{_e(s.pseudonym)}<br><span class="fab-unit">n° {s.id}{group}</span>')
+            hint = ("" if chosen else '<p class="fab-help">' + _e(french_spacing(
+                "Cochez « comparer » à côté des futurs à montrer côte à côte.")) + "</p>")
+            self.compare_html.value = (hint + '<div class="fab-table-wrap">'
+                                       + comparison_table(run, self.variables, headers=headers)
+                                       + "</div>")
+            self.score_html.value = ('<div class="fab-table-wrap">'
+                                     + scorecard_table(run, headers=headers) + "</div>")
+        except Exception:
+            log.exception("the comparison failed")
+            self.compare_html.value = _message("La comparaison n'a pas pu être calculée.",
+                                               ok=False)
+
+    def _show_consensus(self) -> None:
+        run = self.compare_run
+        if run is None:
+            return
+        registry = self.engine.levers
+        consensus = run.consensus
+        if not self.submissions:
+            self.consensus_html.value = ('<p class="fab-help">' + _e(french_spacing(
+                "Le consensus apparaîtra avec les premiers futurs reçus.")) + "</p>")
+            return
+        code = share_code(consensus, registry)
+        # with the session's code while it is open, so the room can send variants of it
+        link = self.participants_link(self.session.code if self.session.open else None,
+                                      futur=code)
+        changed = [f"<li>{_e(lv.label_fr)} : <strong>"
+                   f"{_e(lever_value(lv, consensus.levers[lv.id]))}</strong> "
+                   f'<span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span>'
+                   "</li>" for lv in self.levers if consensus.levers[lv.id] != lv.trend]
+        changes = (f"<ul>{''.join(changed)}</ul>" if changed
+                   else "<p>Le consensus reste au tendanciel.</p>")
+        self.consensus_html.value = (
+            '<p>' + _e(french_spacing(
+                "Chaque levier à la médiane des futurs reçus, arrondie au pas du curseur, "
+                "calculé par les modèles comme les autres futurs (colonne « Consensus du "
+                "panel » de la comparaison).")) + "</p>"
+            + changes
+            + f'<p><a class="fab-consensus-link" href="{_e(link)}" target="_blank">Ouvrir le '
+            "consensus dans Atelier 2030</a> — code de partage : "
+            f'<span class="fab-consensus-code">{_e(code)}</span></p>')
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export(self) -> tuple[Path, Path] | None:
+        """The IAMC xlsx (every submission, the trend, the consensus) and the HTML report,
+        written under ``var/exports`` and offered as download links."""
+        if self.session is None:
+            return None
+        self.export_button.disabled = True
+        try:
+            session = self.session
+            subs = self.store.submissions(session.code)  # all of them, freshly read
+            run = run_panel(self.engine, subs)
+            folder = var_dir() / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(PARIS).strftime("%Y%m%d-%H%M%S")
+            base = f"fabrique2030-{session.code}-{stamp}"
+            xlsx = run.results.write(folder / f"{base}.xlsx")
+            report = session_report(self.engine, session, subs)
+            page = _write_text(folder / f"{base}.html", report)
+        except WorkbenchError as err:
+            self.export_msg.value = _message(err.message_fr, ok=False)
+            return None
+        except Exception:
+            log.exception("export failed")
+            self.export_msg.value = _message("L'export n'a pas abouti : réessayez ; si cela "
+                                              "continue, prévenez l'équipe technique.",
+                                              ok=False)
+            return None
+        finally:
+            self.export_button.disabled = False
+        self.exported = (xlsx, page)
+        n = len(subs)
+        self.export_msg.value = (
+            _message(f"Export prêt : {_count_fr(n)}, le tendanciel et le consensus.", ok=True)
+            + "<p>" + _download(xlsx, XLSX_MIME, "Télécharger le tableur (xlsx, IAMC)")
+            + _download(page, "text/html", "Télécharger le rapport (HTML)") + "</p>"
+            + '<p class="fab-help">Enregistrés aussi sur le serveur : <br>'
+            f'<span class="fab-path">{_e(xlsx)}</span><br>'
+            f'<span class="fab-path">{_e(page)}</span></p>')
+        return xlsx, page
+
+    # -- polling -----------------------------------------------------------------------------
+
+    def _alive(self) -> bool:
+        return not self._closed and self.widget.comm is not None
+
+    def start_polling(self) -> bool:
+        """Start the 2-second polling task on the running event loop (the kernel's)."""
+        if self._task is not None and not self._task.done():
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            log.info("no running event loop: automatic refresh off (« Rafraîchir » works)")
+            return False
+        self._task = loop.create_task(self._poll_loop())
+        return True
+
+    async def _poll_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while self._alive():
+            await asyncio.sleep(self.poll_seconds)
+            if not self._alive() or self.session is None:
+                continue
+            code, after = self.session.code, self.last_id
+            try:
+                new = await loop.run_in_executor(
+                    None, partial(self.store.submissions, code, after_id=after))
+                if self._alive():
+                    self._receive(code, new)
+                failures = 0
+                self._poll_failed(False)
+            except Exception:
+                failures += 1
+                if failures == 1 or failures % 30 == 0:
+                    log.exception("polling submissions failed (%d in a row)", failures)
+                self._poll_failed(True)
+        log.info("plénière polling stopped")
+
+    def close(self) -> None:
+        """Stop polling and close the page's widgets."""
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+        self.widget.close()
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Write ``text`` atomically: a temporary file beside it, then a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _download(path: Path, mime: str, label: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<a class="fab-download" download="{_e(path.name)}" '
+            f'href="data:{mime};base64,{data}">{_e(label)}</a>')
+
+
+def pleniere(engine=None) -> Pleniere | _Unavailable:
+    """Build the app for ``apps/pleniere.ipynb``: an empty page until ``apply_request``
+    has checked the token. BokehJS is embedded (no internet in the room)."""
+    try:
+        from bokeh.io import output_notebook
+        from bokeh.resources import INLINE
+
+        output_notebook(resources=INLINE, hide_banner=True)
+        return Pleniere(engine)
+    except Exception as exc:
+        log.exception("the plénière could not be built")
+        return _Unavailable(exc)
+
+
+__all__ = ["REFUSED_FR", "TOKEN_ENV", "Pleniere", "facilitator_token", "facilitator_url",
+           "pleniere", "token_ok"]

@@ -1,0 +1,697 @@
+"""What the plenary shows and exports about a workshop session: the panel's futures run
+through the models next to the trend and the consensus, where the panel agrees, and the
+self-contained HTML report of the session (:func:`session_report`).
+
+The panel analysis (consensus, agreement verdicts, scenario names) lives here so that the
+page (``workbench.app.pleniere``) and the report compute it the same way.
+
+The report's charts are inline SVG drawn here, not BokehJS: the file stays small (BokehJS
+inline is ~3.8 MB), opens without JavaScript or internet, prints as sharp vectors and reads
+in black and white (shapes and dash patterns, not colour alone, tell series apart). It loads
+nothing from elsewhere and holds no link to another host. Every text typed by participants
+(pseudonym, group, text) and the session title go through :func:`html.escape`."""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .. import __version__
+from ..codelist import Variable, app_variables
+from ..errors import ScenarioError
+from ..format import NNBSP, format_change, format_number, format_value, french_spacing, unit_fr
+from ..levers import Lever, LeverRegistry
+from ..plots import OKABE_ITO
+from ..results import Results
+from ..scenario import Scenario, share_code
+from ..scorecard import STATUS_FR, evaluate
+
+log = logging.getLogger("workbench.app.report")
+
+PARIS = ZoneInfo("Europe/Paris")
+TREND, CONSENSUS = "tendanciel", "consensus"
+LABELS_FR = {TREND: "Tendanciel", CONSENSUS: "Consensus du panel"}
+YEARS = (2030, 2050)
+
+# Agreement: interquartile range of the panel's choices over the lever's whole range.
+AGREE_MAX, SHARED_MAX = 0.15, 0.35
+VERDICT_FR = {"accord": "large accord", "partage": "avis partagés", "desaccord": "désaccord",
+              "peu": "trop peu d'avis"}
+STATUS_SIGN = {"green": "✔", "amber": "◐", "red": "✘", "pending": "…"}
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+def decimals(unit: str) -> int:
+    """Decimals shown for an indicator, as in Atelier 2030's cards."""
+    return 1 if unit == "%" else 2 if unit == "persons/household" else 0
+
+
+def lever_value(lv: Lever, value: float) -> str:
+    """A lever value with its French unit and the step's decimals: ``1,85 enfants par femme``."""
+    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
+    number = format_number(value, nd)
+    return f"{number}{NNBSP}%" if lv.unit_fr == "%" else f"{number}\u00a0{lv.unit_fr}"
+
+
+def _unit_html(unit: str) -> str:
+    """`` (personnes)`` after an indicator's label; nothing for a percentage."""
+    return "" if unit == "%" else f' <span class="fab-unit">({_e(unit_fr(unit))})</span>'
+
+
+def lever_range(lv: Lever, low: float, high: float) -> str:
+    """``de 1,50 à 2,20 enfants par femme``; ``tous : 59 %`` when everyone chose the same."""
+    if low == high:
+        return f"tous : {lever_value(lv, low)}"
+    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
+    return f"de {format_number(low, nd)} à {lever_value(lv, high)}"
+
+
+def paris_time(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(PARIS)
+
+
+def time_fr(moment: datetime) -> str:
+    """``14 h 05`` (Europe/Paris)."""
+    t = paris_time(moment)
+    return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
+
+
+def date_fr(moment: datetime, with_time: bool = True) -> str:
+    """``21 novembre 2026 à 14 h 05`` (Europe/Paris)."""
+    t = paris_time(moment)
+    day = "1er" if t.day == 1 else str(t.day)
+    text = f"{day} {MONTHS_FR[t.month - 1]} {t.year}"
+    return f"{text} à {time_fr(t)}" if with_time else text
+
+
+def who(sub) -> str:
+    """« pseudonyme (groupe) », unescaped: escape when putting it into HTML."""
+    return f"{sub.pseudonym} ({sub.group})" if sub.group else sub.pseudonym
+
+
+# -- the panel -------------------------------------------------------------------------------
+
+
+def scenario_name(sub) -> str:
+    """Unique in a run, since submission ids are: ``Zoé (n° 12)``."""
+    return f"{sub.pseudonym} (n° {sub.id})"
+
+
+def ordered_levers(registry: LeverRegistry) -> list[Lever]:
+    """Registry order, action levers first, then context assumptions."""
+    return registry.of_kind("action") + registry.of_kind("context")
+
+
+def submission_values(sub, registry: LeverRegistry) -> dict[str, float]:
+    """Every lever's value in a submission. A lever the submission lacks (added since) or a
+    value the registry now refuses (range narrowed since) takes the trend value, logged."""
+    out = registry.trend_values()
+    for k, lv in registry.items():
+        if k in sub.levers:
+            try:
+                out[k] = lv.check(sub.levers[k])
+            except ScenarioError as err:
+                log.warning("submission %s: %s; the trend value is used", sub.id, err)
+    return out
+
+
+def submission_scenario(sub, registry: LeverRegistry) -> Scenario:
+    return Scenario(name=scenario_name(sub), levers=submission_values(sub, registry),
+                    author=sub.pseudonym, description=sub.text)
+
+
+def panel_values(subs: Sequence, registry: LeverRegistry) -> dict[str, np.ndarray]:
+    """Lever id → the panel's values (one per submission, in the order given)."""
+    rows = [submission_values(s, registry) for s in subs]
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in registry}
+
+
+def consensus_values(subs: Sequence, registry: LeverRegistry) -> dict[str, float]:
+    """Each lever at the panel's median, snapped to the lever's step (the trend value when
+    nobody has submitted yet). An even panel takes the mean of the two middle values, and a
+    value half-way between two steps goes to the even number of steps (Python's round)."""
+    if not subs:
+        return registry.trend_values()
+    out = {}
+    for k, values in panel_values(subs, registry).items():
+        lv = registry[k]
+        out[k] = lv.check(lv.from_steps(lv.steps(float(np.median(values)))))
+    return out
+
+
+def consensus_scenario(subs: Sequence, registry: LeverRegistry) -> Scenario:
+    return Scenario(name=CONSENSUS, levers=consensus_values(subs, registry),
+                    title="Consensus du panel",
+                    description="Chaque levier à la médiane des futurs reçus.")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the panel chose one lever."""
+
+    lever: Lever
+    n: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+    low: float | None
+    high: float | None
+    relative_iqr: float | None  # (q3 − q1) / (max − min) of the lever
+    verdict: str  # a key of VERDICT_FR
+
+    @property
+    def verdict_fr(self) -> str:
+        return VERDICT_FR[self.verdict]
+
+
+def verdict(relative_iqr: float | None) -> str:
+    """The agreement verdict from the interquartile range (IQR) of the panel's values divided
+    by the lever's whole range (max − min):
+
+    * ``accord`` « large accord »: IQR ≤ 15 % of the range (the middle half of the panel
+      stands within a sixth or so of the slider);
+    * ``partage`` « avis partagés »: 15 % < IQR ≤ 35 %;
+    * ``desaccord`` « désaccord »: IQR > 35 % (for comparison, choices spread evenly over
+      the whole slider give 50 %, a panel split between the two ends up to 100 %);
+    * ``peu`` « trop peu d'avis »: fewer than two futures (``None``).
+
+    Quartiles are numpy's default (linear interpolation): with two futures a and b the
+    IQR is |a − b| / 2."""
+    if relative_iqr is None:
+        return "peu"
+    if relative_iqr <= AGREE_MAX + 1e-12:
+        return "accord"
+    if relative_iqr <= SHARED_MAX + 1e-12:
+        return "partage"
+    return "desaccord"
+
+
+def spreads(subs: Sequence, registry: LeverRegistry) -> list[Spread]:
+    """One :class:`Spread` per lever, in :func:`ordered_levers` order."""
+    values = panel_values(subs, registry) if subs else {}
+    out = []
+    for lv in ordered_levers(registry):
+        v = values.get(lv.id, np.array([]))
+        if v.size == 0:
+            out.append(Spread(lv, 0, None, None, None, None, None, None, "peu"))
+            continue
+        q1, med, q3 = (float(x) for x in np.percentile(v, [25, 50, 75]))
+        rel = (q3 - q1) / (lv.max - lv.min) if v.size >= 2 else None
+        out.append(Spread(lv, int(v.size), med, q1, q3, float(v.min()), float(v.max()), rel,
+                          verdict(rel)))
+    return out
+
+
+@dataclass
+class PanelRun:
+    """The trend, the consensus and the given submissions run together."""
+
+    results: Results
+    names: list[str]  # scenario names in the results: trend, consensus, then submissions
+    labels: dict[str, str]  # name → French label (unescaped)
+    consensus: Scenario
+
+
+def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRun:
+    """Run the trend, the consensus of ``subs`` and ``chosen`` (default: every submission)
+    through the models with ``engine.run``."""
+    registry = engine.levers
+    consensus = consensus_scenario(subs, registry)
+    picked = list(subs if chosen is None else chosen)
+    scenarios = [Scenario(name=TREND), consensus,
+                 *(submission_scenario(s, registry) for s in picked)]
+    res = engine.run(scenarios)
+    labels = dict(LABELS_FR)
+    labels.update({scenario_name(s): scenario_name(s) for s in picked})
+    return PanelRun(res, [s.name for s in scenarios], labels, consensus)
+
+
+# -- HTML pieces shared with the page -----------------------------------------------------
+
+
+def status_badge(v) -> str:
+    return (f'<span class="fab-dot fab-{v.status}" data-status="{v.status}">'
+            f"{STATUS_SIGN[v.status]} {_e(STATUS_FR[v.status])}</span>")
+
+
+def comparison_table(run: PanelRun, variables: Sequence[Variable],
+                     names: Sequence[str] | None = None,
+                     headers: dict[str, str] | None = None) -> str:
+    """Indicators (two rows: 2030, 2050) × scenarios, French numbers; each cell keeps the
+    exact value in ``data-value``. ``headers`` gives the column headings as HTML (escaped
+    by the caller); default: the escaped labels."""
+    names = list(names if names is not None else run.names)
+    headers = headers or {}
+    res = run.results
+    head = "".join(
+        f'<th scope="col" data-scenario="{_e(n)}">{headers.get(n, _e(run.labels.get(n, n)))}'
+        "</th>" for n in names)
+    body = []
+    for var in variables:
+        nd = decimals(var.unit)
+        unit = _unit_html(var.unit)
+        for i, year in enumerate(YEARS):
+            cells = []
+            for n in names:
+                x = res.value(var.name, year, n)
+                delta = ""
+                if n != TREND:
+                    d = format_change(res.value(var.name, year, TREND), x, var.unit, nd)
+                    delta = f'<span class="fab-delta">{_e(d)}</span>'
+                cells.append(f'<td data-variable="{_e(var.name)}" data-year="{year}" '
+                             f'data-scenario="{_e(n)}" data-value="{x!r}">'
+                             f"{_e(format_value(x, var.unit, nd))}{delta}</td>")
+            label = (f'<th scope="rowgroup" rowspan="2" class="fab-ind">{_e(var.label_fr)}'
+                     f"{unit}</th>" if i == 0 else "")
+            body.append(f'<tr class="fab-y{year}">{label}<th scope="row" class="fab-year">'
+                        f"{year}</th>{''.join(cells)}</tr>")
+    return (f'<table class="fab-compare"><thead><tr><th scope="col">Indicateur</th>'
+            f'<th scope="col">Année</th>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def scorecard_table(run: PanelRun, names: Sequence[str] | None = None,
+                    headers: dict[str, str] | None = None) -> str:
+    """Targets × scenarios: each cell is the status (sign and word, readable without
+    colour)."""
+    names = list(names if names is not None else run.names)
+    headers = headers or {}
+    verdicts = {n: evaluate(run.results, n, trend=TREND) for n in names}
+    if not names or not verdicts[names[0]]:
+        return ""
+    head = "".join(f"<th scope=\"col\">{headers.get(n, _e(run.labels.get(n, n)))}</th>"
+                   for n in names)
+    rows = []
+    for i, target in enumerate(v.target for v in verdicts[names[0]]):
+        row = [verdicts[n][i] for n in names]
+        if all(v.status == "pending" for v in row):  # one cell, not a wall of grey badges
+            cells = (f'<td colspan="{len(names)}" class="fab-pending-row">'
+                     f"{status_badge(row[0])} <span class=\"fab-unit\">"
+                     f"{_e(row[0].explain_fr)}</span></td>")
+        else:
+            cells = "".join(f'<td data-scenario="{_e(n)}">{status_badge(v)}</td>'
+                            for n, v in zip(names, row, strict=True))
+        rows.append(f'<tr data-target="{_e(target.id)}"><th scope="row">'
+                    f"{_e(target.label_fr)}</th>{cells}</tr>")
+    return (f'<table class="fab-scorecard"><thead><tr><th scope="col">Objectif</th>{head}'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def spread_table(items: Sequence[Spread], consensus: Scenario | None = None) -> str:
+    """Per lever: trend, panel median, consensus, range of choices, verdict."""
+    rows = []
+    for s in items:
+        lv = s.lever
+        med = lever_value(lv, s.median) if s.median is not None else "—"
+        rng = lever_range(lv, s.low, s.high) if s.low is not None else "—"
+        cons = (lever_value(lv, consensus.levers[lv.id]) if consensus is not None else "")
+        iqr = (format_number(100 * s.relative_iqr, 0) + f"{NNBSP}%"
+               if s.relative_iqr is not None else "—")
+        rows.append(
+            f'<tr data-lever="{_e(lv.id)}" data-verdict="{s.verdict}">'
+            f'<th scope="row">{_e(lv.label_fr)}'
+            f'{" <span class=fab-unit>(contexte)</span>" if lv.kind == "context" else ""}</th>'
+            f"<td>{_e(lever_value(lv, lv.trend))}</td><td>{_e(med)}</td>"
+            + (f"<td><strong>{_e(cons)}</strong></td>" if consensus is not None else "")
+            + f"<td>{_e(rng)}</td><td>{_e(iqr)}</td>"
+            f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{_e(s.verdict_fr)}'
+            "</span></td></tr>")
+    cons_head = '<th scope="col">Consensus</th>' if consensus is not None else ""
+    return ('<table class="fab-spread"><thead><tr><th scope="col">Levier</th>'
+            '<th scope="col">Tendanciel</th><th scope="col">Médiane du panel</th>'
+            f'{cons_head}<th scope="col">Choix du panel</th>'
+            '<th scope="col" title="Écart interquartile rapporté à l\'étendue du curseur">'
+            'Écart interquartile</th><th scope="col">Verdict</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def agreement_summary(items: Sequence[Spread]) -> str:
+    """« Large accord sur : … Avis partagés sur : … Désaccord sur : … » as HTML."""
+    parts = []
+    for key, lead in (("accord", "Large accord sur"), ("partage", "Avis partagés sur"),
+                      ("desaccord", "Désaccord sur")):
+        names = [s.lever.label_fr for s in items if s.verdict == key]
+        if names:
+            parts.append(f'<li class="fab-verdict-{key}-line"><strong>{_e(lead)}</strong>'
+                         f"\u00a0: {_e(', '.join(names))}.</li>")
+    if not parts:
+        return "<p>Trop peu de futurs reçus pour dire où le panel s'accorde.</p>"
+    return f'<ul class="fab-agreement">{"".join(parts)}</ul>'
+
+
+# -- SVG charts (report) ---------------------------------------------------------------------
+
+
+def _jitter(sub_id: int, width: float) -> float:
+    """A stable offset in [−width/2, width/2] from the submission id (golden ratio)."""
+    return ((sub_id * 0.6180339887) % 1.0 - 0.5) * width
+
+
+def lever_chart_svg(subs: Sequence, registry: LeverRegistry) -> str:
+    """One row per lever: the slider's range (min and max written at the ends), a hollow
+    circle per future, the panel's median (a thick bar) and the trend (a triangle)."""
+    levers = ordered_levers(registry)
+    values = panel_values(subs, registry) if subs else {}
+    med = {s.lever.id: s.median for s in spreads(subs, registry)}
+    x0, x1, row, top = 300.0, 740.0, 64.0, 44.0
+    height = top + row * len(levers) + 8
+
+    def xpos(lv, v):
+        return x0 + (x1 - x0) * (v - lv.min) / (lv.max - lv.min)
+
+    out = [f'<svg class="fab-svg" viewBox="0 0 760 {height:.0f}" role="img" '
+           'aria-label="Choix du panel pour chaque levier">',
+           # legend
+           f'<circle cx="{x0 + 6}" cy="16" r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
+           f'stroke="{OKABE_ITO[0]}" stroke-width="2"/>'
+           f'<text x="{x0 + 18}" y="21" class="fab-svg-small">un futur reçu</text>'
+           f'<rect x="{x0 + 130}" y="5" width="5" height="22" fill="{OKABE_ITO[1]}"/>'
+           f'<text x="{x0 + 142}" y="21" class="fab-svg-small">médiane du panel</text>'
+           f'<path d="M{x0 + 290},24 l7,-13 l7,13 z" fill="#ffffff" stroke="#000000" '
+           'stroke-width="2"/>'
+           f'<text x="{x0 + 310}" y="21" class="fab-svg-small">tendanciel</text>']
+    for i, lv in enumerate(levers):
+        y = top + row * i + 26
+        out.append(f'<text x="0" y="{y + 5:.1f}" class="fab-svg-label">{_e(lv.label_fr)}</text>')
+        out.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#777777" '
+                   'stroke-width="2"/>')
+        for xe in (x0, x1):
+            out.append(f'<line x1="{xe}" y1="{y - 6}" x2="{xe}" y2="{y + 6}" stroke="#777777" '
+                       'stroke-width="2"/>')
+        out.append(f'<text x="{x0}" y="{y + 28}" class="fab-svg-small">'
+                   f"{_e(lever_value(lv, lv.min))}</text>")
+        out.append(f'<text x="{x1}" y="{y + 28}" text-anchor="end" class="fab-svg-small">'
+                   f"{_e(lever_value(lv, lv.max))}</text>")
+        xt = xpos(lv, lv.trend)
+        out.append(f'<path d="M{xt - 7:.1f},{y + 20} l7,-13 l7,13 z" fill="#ffffff" '
+                   f'stroke="#000000" stroke-width="2"><title>Tendanciel : '
+                   f"{_e(lever_value(lv, lv.trend))}</title></path>")
+        for sub, v in zip(subs, values.get(lv.id, []), strict=False):
+            out.append(f'<circle cx="{xpos(lv, v):.1f}" cy="{y + _jitter(sub.id, 16):.1f}" '
+                       f'r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
+                       f'stroke="{OKABE_ITO[0]}" stroke-width="2"><title>'
+                       f"{_e(who(sub))} : {_e(lever_value(lv, v))}</title></circle>")
+        if med.get(lv.id) is not None:
+            xm = xpos(lv, med[lv.id])
+            out.append(f'<rect x="{xm - 2.5:.1f}" y="{y - 15}" width="5" height="30" '
+                       f'fill="{OKABE_ITO[1]}"><title>Médiane : '
+                       f"{_e(lever_value(lv, med[lv.id]))}</title></rect>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    t = start
+    while t <= hi + 1e-9 * step:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
+    """A variable from 2021 to 2050: the range of the panel's futures (grey band), the
+    trend (dashed) and the consensus (solid, thick)."""
+    res = run.results
+    years = np.asarray(res.years, dtype=float)
+    trend = res.data[var.name][res._row(TREND)]
+    cons = res.data[var.name][res._row(CONSENSUS)]
+    rows = [res._row(n) for n in panel]
+    band = res.data[var.name][rows] if rows else None
+    allv = np.concatenate([trend, cons] + ([band.ravel()] if band is not None else []))
+    lo, hi = float(allv.min()), float(allv.max())
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+    ticks = _nice_ticks(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
+    ylo, yhi = ticks[0], ticks[-1]
+    w, h, left, right, topm, bottom = 460.0, 250.0, 70.0, 12.0, 34.0, 28.0
+
+    def px(year):
+        return left + (w - left - right) * (year - years[0]) / (years[-1] - years[0])
+
+    def py(v):
+        return topm + (h - topm - bottom) * (1 - (v - ylo) / (yhi - ylo))
+
+    nd = decimals(var.unit)
+    tick_nd = nd if var.unit in ("%", "persons/household") else 0
+    out = [f'<svg class="fab-svg fab-line" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+           f'aria-label="{_e(var.label_fr)}">',
+           f'<text x="0" y="16" class="fab-svg-title">{_e(var.label_fr)}'
+           f'{"" if var.unit == "%" else " (" + _e(unit_fr(var.unit)) + ")"}</text>']
+    for t in ticks:
+        y = py(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                   'stroke="#dddddd" stroke-width="1"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                   f'class="fab-svg-small">{_e(format_number(t, tick_nd))}</text>')
+    for yr, anchor in ((2021, "start"), (2030, "middle"), (2040, "middle"), (2050, "end")):
+        out.append(f'<text x="{px(yr):.1f}" y="{h - 8}" text-anchor="{anchor}" '
+                   f'class="fab-svg-small">{yr}</text>')
+    out.append(f'<line x1="{px(2030):.1f}" y1="{topm}" x2="{px(2030):.1f}" y2="{h - bottom}" '
+               'stroke="#999999" stroke-dasharray="2 3"/>')
+    if band is not None:
+        upper, lower = band.max(axis=0), band.min(axis=0)
+        pts = [f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years, upper, strict=True)]
+        pts += [f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years[::-1], lower[::-1],
+                                                            strict=True)]
+        out.append(f'<polygon points="{" ".join(pts)}" fill="#bbbbbb" fill-opacity="0.55" '
+                   'stroke="none"/>')
+
+    def path(vals):
+        return " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years, vals, strict=True))
+
+    out.append(f'<polyline points="{path(trend)}" fill="none" stroke="#000000" '
+               'stroke-width="2" stroke-dasharray="7 5"/>')
+    out.append(f'<polyline points="{path(cons)}" fill="none" stroke="{OKABE_ITO[1]}" '
+               'stroke-width="3.5"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def chart_legend() -> str:
+    return ('<p class="fab-legend"><span class="fab-key fab-key-band"></span> étendue des '
+            'futurs reçus <span class="fab-key fab-key-trend"></span> tendanciel '
+            '<span class="fab-key fab-key-cons"></span> consensus du panel</p>')
+
+
+# -- the report ------------------------------------------------------------------------------
+
+REPORT_CSS = """
+:root { --ink: #1b2430; --muted: #4a5566; --line: #c9d0da; --accent: #0b5e7e; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, "DejaVu Sans",
+  sans-serif; color: var(--ink); background: #fff; max-width: 64rem; margin: 0 auto;
+  padding: 1.5rem; font-size: 16px; line-height: 1.5; }
+h1 { font-size: 1.9rem; margin: 0 0 0.25rem; }
+h2 { font-size: 1.4rem; color: var(--accent); border-bottom: 2px solid var(--accent);
+  padding-bottom: 0.15rem; margin: 2rem 0 0.75rem; }
+h3 { font-size: 1.2rem; margin: 0 0 0.25rem; }
+.fab-meta, .fab-unit, .fab-note { color: var(--muted); }
+.fab-unit { font-size: 0.85em; font-weight: 400; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem;
+  font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.45rem; vertical-align: top; }
+thead th { text-align: left; font-size: 0.9em; border-bottom: 2px solid var(--ink); }
+td { text-align: right; }
+.fab-spread td, .fab-scorecard td { text-align: left; }
+.fab-overview thead th + th { text-align: right; }
+th[scope=row], th.fab-ind { text-align: left; font-weight: 600; }
+.fab-delta { display: block; font-size: 0.8em; color: var(--muted); }
+.fab-dot, .fab-verdict { display: inline-block; border-radius: 1rem; padding: 0 0.55rem;
+  font-weight: 700; border: 1px solid transparent; white-space: nowrap; }
+.fab-green { background: #009E73; color: #fff; } .fab-amber { background: #E69F00; color: #000; }
+.fab-red { background: #D55E00; color: #fff; } .fab-pending { background: #e3e7ec; color: #1b2430; }
+.fab-verdict-accord { background: #d9f0e8; border-color: #009E73; }
+.fab-verdict-partage { background: #fdf0d5; border-color: #E69F00; }
+.fab-verdict-desaccord { background: #fbe3d6; border-color: #D55E00; }
+.fab-verdict-peu { background: #eef1f4; }
+.fab-svg { width: 100%; height: auto; display: block; margin: 0.5rem 0; }
+.fab-svg text { font-family: inherit; fill: #1b2430; }
+.fab-svg-label { font-size: 14px; font-weight: 600; }
+.fab-svg-small { font-size: 12px; }
+.fab-svg-title { font-size: 14px; font-weight: 700; }
+.fab-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr));
+  gap: 0.5rem 1.5rem; }
+.fab-legend { font-size: 0.9em; }
+.fab-key { display: inline-block; width: 2rem; height: 0.8rem; vertical-align: middle;
+  margin: 0 0.3rem 0 0.8rem; }
+.fab-key-band { background: #bbbbbb; }
+.fab-key-trend { border-top: 2px dashed #000; height: 0; }
+.fab-key-cons { border-top: 4px solid #D55E00; height: 0; }
+.fab-participant { border-top: 1px solid var(--line); padding-top: 1rem; margin-top: 1.5rem; }
+.fab-text { white-space: pre-wrap; overflow-wrap: break-word; border-left: 4px solid var(--accent);
+  margin: 0.5rem 0 1rem; padding: 0.25rem 0 0.25rem 1rem; font-size: 1.05em; }
+.fab-score { list-style: none; padding: 0; margin: 0; }
+.fab-score li { padding: 0.2rem 0; }
+.fab-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+.fab-print { font-size: 1rem; padding: 0.4rem 1rem; margin: 0.5rem 0; cursor: pointer; }
+@media print {
+  @page { margin: 1.5cm; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; color: #000; }
+  button, .fab-print, .fab-no-print { display: none !important; }
+  h2 { color: #000; border-color: #000; break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  .fab-participant { break-before: page; page-break-before: always; border: none;
+    margin-top: 0; }
+  .fab-dot, .fab-verdict { background: none !important; color: #000 !important;
+    border: 1px solid #000; }
+  .fab-text { border-left-color: #000; }
+  tr, .fab-svg { break-inside: avoid; page-break-inside: avoid; }
+  .fab-meta, .fab-unit, .fab-note, .fab-delta { color: #333; }
+  a { color: #000; text-decoration: none; }
+}
+"""
+
+
+def _participant_html(run: PanelRun, sub, variables: Sequence[Variable],
+                      registry: LeverRegistry) -> str:
+    name = scenario_name(sub)
+    res = run.results
+    rows = []
+    for var in variables:
+        nd = decimals(var.unit)
+        v30, v50 = (res.value(var.name, y, name) for y in YEARS)
+        t30 = res.value(var.name, 2030, TREND)
+        unit = _unit_html(var.unit)
+        rows.append(f'<tr><th scope="row">{_e(var.label_fr)}{unit}</th>'
+                    f"<td>{_e(format_value(v30, var.unit, nd))}</td>"
+                    f"<td>{_e(format_value(v50, var.unit, nd))}</td>"
+                    f"<td>{_e(format_change(t30, v30, var.unit, nd))}</td></tr>")
+    values = submission_values(sub, registry)
+    choices = [f"<li>{_e(lv.label_fr)} : <strong>{_e(lever_value(lv, values[lv.id]))}</strong>"
+               f' <span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span>'
+               "</li>" for lv in ordered_levers(registry) if values[lv.id] != lv.trend]
+    choices_html = (f"<ul>{''.join(choices)}</ul>" if choices
+                    else "<p>Tous les leviers au tendanciel.</p>")
+    score = "".join(f"<li>{status_badge(v)} {_e(v.target.label_fr)}</li>"
+                    for v in evaluate(res, name, trend=TREND))
+    group = f", groupe {_e(sub.group)}" if sub.group else ""
+    return (f'<section class="fab-participant" data-submission="{sub.id}">'
+            f"<h3>{_e(sub.pseudonym)} <span class=\"fab-unit\">(n° {sub.id}{group})</span></h3>"
+            f'<p class="fab-meta">Envoyé le {_e(date_fr(sub.created))}. Code de partage : '
+            f'<span class="fab-code">{_e(sub.share_code)}</span></p>'
+            f'<blockquote class="fab-text">{_e(sub.text)}</blockquote>'
+            f"<h4>Ses choix</h4>{choices_html}"
+            '<h4>Chiffres clés</h4><table><thead><tr><th scope="col">Indicateur</th>'
+            '<th scope="col">2030</th><th scope="col">2050</th>'
+            '<th scope="col">2030 par rapport au tendanciel</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f'<h4>Objectifs du territoire</h4><ul class="fab-score">{score}</ul></section>')
+
+
+def _overview_tables(run: PanelRun, variables: Sequence[Variable]) -> str:
+    """Scenarios as rows, indicators as columns, one table per year (fits a printed page)."""
+    res = run.results
+    out = []
+    for year in YEARS:
+        head = "".join(
+            f'<th scope="col">{_e(v.label_fr)}{_unit_html(v.unit)}</th>' for v in variables)
+        rows = []
+        for n in run.names:
+            cells = "".join(
+                f'<td data-variable="{_e(v.name)}">'
+                f"{_e(format_value(res.value(v.name, year, n), v.unit, decimals(v.unit)))}</td>"
+                for v in variables)
+            rows.append(f'<tr data-scenario="{_e(n)}"><th scope="row">'
+                        f"{_e(run.labels.get(n, n))}</th>{cells}</tr>")
+        out.append(f'<table class="fab-overview"><caption><strong>En {year}</strong></caption>'
+                   f'<thead><tr><th scope="col">Futur</th>{head}</tr></thead>'
+                   f"<tbody>{''.join(rows)}</tbody></table>")
+    return "".join(out)
+
+
+def session_report(engine, session, submissions: Sequence, now: datetime | None = None) -> str:
+    """The session as one self-contained HTML page (French): title and date, the consensus
+    and where the panel agrees or disagrees, the comparison of every future with the trend
+    and the consensus, the charts (inline SVG), then each participant's text (escaped) with
+    their key figures and target scorecard. Nothing in it is loaded from elsewhere."""
+    subs = sorted(submissions, key=lambda s: s.id)
+    registry = engine.levers
+    variables = app_variables(engine.codelist, engine.variables)
+    run = run_panel(engine, subs)
+    items = spreads(subs, registry)
+    now = now or datetime.now(UTC)
+    n = len(subs)
+    plural = "s" if n > 1 else ""
+    count = f"{n} futur{plural} reçu{plural}" if n else "aucun futur reçu"
+    title = f"Fabrique 2030 — {session.title}"
+    code = share_code(run.consensus, registry)
+    changed = [f"<li>{_e(lv.label_fr)} : <strong>"
+               f"{_e(lever_value(lv, run.consensus.levers[lv.id]))}</strong>"
+               f' <span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span></li>'
+               for lv in ordered_levers(registry) if run.consensus.levers[lv.id] != lv.trend]
+    consensus_changes = (f"<p>Ce qui change par rapport au tendanciel :</p><ul>{''.join(changed)}"
+                         "</ul>" if changed else "<p>Le consensus reste au tendanciel.</p>")
+    charts = "".join(line_chart_svg(run, v, [scenario_name(s) for s in subs])
+                     for v in variables if v.app_chart)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="fr"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title><style>{REPORT_CSS}</style></head><body>",
+        '<button type="button" class="fab-print" onclick="window.print()">Imprimer</button>',
+        f"<header><h1>{_e(title)}</h1>",
+        f'<p class="fab-meta">Atelier {_e(session.display_code)}, ouvert le '
+        f"{_e(date_fr(session.created))}{'' if session.open else ', clos'}. "
+        f"{_e(engine.territory.name)} : {_e(count)}. Rapport établi le {_e(date_fr(now))}.</p>"
+        "</header>",
+        "<h2>Où le panel s'accorde et où il diverge</h2>",
+        agreement_summary(items),
+        f'<p class="fab-note">{_e(french_spacing(_agreement_note()))}</p>',
+        lever_chart_svg(subs, registry),
+        "<h2>Le futur de consensus</h2>",
+        f"<p>{_e(french_spacing(_consensus_note()))}</p>",
+        consensus_changes,
+        spread_table(items, run.consensus),
+        f'<p>Code de partage du consensus, à ouvrir dans Atelier 2030 (adresse de l\'atelier '
+        f'suivie de <span class="fab-code">?futur=…</span>) : '
+        f'<span class="fab-code">{_e(code)}</span></p>',
+        "<h2>Comparaison des futurs</h2>",
+        _overview_tables(run, variables),
+        chart_legend(),
+        f'<div class="fab-charts">{charts}</div>',
+        "<h2>Objectifs du territoire</h2>",
+        scorecard_table(run, [TREND, CONSENSUS]),
+        "<h2>Les futurs des participants</h2>",
+        *(_participant_html(run, s, variables, registry) for s in subs),
+        "" if subs else "<p>Aucun futur n'a été reçu dans cet atelier.</p>",
+        f'<footer><p class="fab-note">Fabrique 2030, modèles version {_e(__version__)}, '
+        f"territoire {_e(engine.territory.name)}. Une projection n'est pas une prévision : "
+        "elle montre où mèneraient les choix de chaque futur.</p></footer>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _agreement_note() -> str:
+    return (f"Verdict par levier, d'après l'écart interquartile des choix (la moitié centrale "
+            f"du panel) rapporté à l'étendue du curseur : large accord jusqu'à "
+            f"{format_number(100 * AGREE_MAX)} %, avis partagés jusqu'à "
+            f"{format_number(100 * SHARED_MAX)} %, désaccord au-delà.")
+
+
+def _consensus_note() -> str:
+    return ("Chaque levier est placé à la médiane des futurs reçus (la moitié du panel a "
+            "choisi moins, l'autre moitié plus), arrondie au pas du curseur ; ce futur est "
+            "calculé par les modèles comme les autres.")
