@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/fabrique/*)
 
 workshop: $(STAMP)
 	@mkdir -p var
+	@echo "Participants : http://$(HOST):$(PORT)/voila/render/atelier.ipynb"
+	@echo "Animation (plénière), à garder pour l'équipe :"
+	@$(BIN)/python -m workbench facilitator-token 2>/dev/null | tail -n 1 \
+		| sed "s|127.0.0.1:8866|$(HOST):$(PORT)|"
 	$(BIN)/python -m voila apps/ --Voila.ip=$(HOST) --port=$(PORT) --no-browser \
 		--Voila.port_retries=0
 
