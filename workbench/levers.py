@@ -1,5 +1,6 @@
-"""The lever registry: one definition per lever (``workbench/levers.yaml``), merged with the
-territory's trend value ("tendanciel") and its source (``levers.csv`` of the territory).
+"""The lever registry: one definition per lever (``workbench/levers_registry/*.yaml``, one
+file per model, read in file-name order), merged with the territory's trend value
+("tendanciel") and its source (the territory's ``levers*.csv``).
 
 Action levers are what the territory chooses; context assumptions are what it does not
 choose. Both are moved the same way, but apps show them apart."""
@@ -15,7 +16,7 @@ import pandas as pd
 import yaml
 
 from .errors import DataError, ScenarioError
-from .paths import LEVERS_FILE
+from .paths import LEVERS_DIR
 from .territory import DEFAULT_TERRITORY, Territory, load_territory
 
 KINDS = ("action", "context")
@@ -134,7 +135,22 @@ class LeverRegistry(Mapping[str, Lever]):
 
 @cache
 def _definitions() -> dict:
-    return yaml.safe_load(LEVERS_FILE.read_text(encoding="utf-8"))
+    """Themes and levers of every registry file, in file-name order."""
+    themes: dict = {}
+    levers: list = []
+    for f in sorted(LEVERS_DIR.glob("*.yaml")):
+        spec = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for k, v in (spec.get("themes") or {}).items():
+            if k in themes and themes[k] != v:
+                raise DataError(f"{f}: theme '{k}' defined differently in another file")
+            themes[k] = v
+        for d in spec.get("levers") or []:
+            levers.append({**d, "_file": f.name})
+    ids = [d["id"] for d in levers]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise DataError(f"{LEVERS_DIR}: levers defined twice: {dup}")
+    return {"themes": themes, "levers": levers}
 
 
 @cache
@@ -142,15 +158,16 @@ def load_levers(territory: str | Territory = DEFAULT_TERRITORY) -> LeverRegistry
     """The registry for a territory: definitions merged with the territory's trend values."""
     terr = territory if isinstance(territory, Territory) else load_territory(territory)
     spec = _definitions()
-    trends = terr.table("levers").set_index("lever_id")
+    trends = terr.tables("levers").set_index("lever_id")
     levers, codes = [], set()
     for d in spec["levers"]:
         if d["id"] not in trends.index:
             raise DataError(f"{terr.path / 'levers.csv'}: no trend value for lever '{d['id']}'")
         if d["kind"] not in KINDS or d["theme"] not in spec["themes"]:
-            raise DataError(f"{LEVERS_FILE}: lever '{d['id']}' has a bad kind or theme")
+            raise DataError(f"{LEVERS_DIR / d['_file']}: lever '{d['id']}' has a bad kind or "
+                            "theme")
         if d["code"] in codes:
-            raise DataError(f"{LEVERS_FILE}: code {d['code']} used twice")
+            raise DataError(f"{LEVERS_DIR / d['_file']}: code {d['code']} used twice")
         codes.add(d["code"])
         t = trends.loc[d["id"]]
         # a territory may narrow or widen the range (and the step) of levers counted in persons
@@ -165,7 +182,7 @@ def load_levers(territory: str | Territory = DEFAULT_TERRITORY) -> LeverRegistry
             source_id=str(t["source_id"]),
         )
         if not (lv.min < lv.max and lv.step > 0):
-            raise DataError(f"{LEVERS_FILE}: lever '{lv.id}' has a bad range or step")
+            raise DataError(f"{LEVERS_DIR}: lever '{lv.id}' has a bad range or step")
         try:
             lv.check(lv.trend)
             lv.check(lv.min)

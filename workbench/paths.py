@@ -11,7 +11,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 DATA_DIR = PACKAGE_DIR / "data"
 TERRITORIES_DIR = DATA_DIR / "territories"
 NATIONAL_DIR = DATA_DIR / "national"
-LEVERS_FILE = PACKAGE_DIR / "levers.yaml"
+LEVERS_DIR = PACKAGE_DIR / "levers_registry"  # one YAML file per model or theme
 
 
 def indicators_dir() -> Path:

@@ -42,27 +42,41 @@ class Territory:
         """A data table by name (territory folder first, then the national folder)."""
         return _read_csv(self._file(name)).copy()
 
+    def tables(self, prefix: str) -> pd.DataFrame:
+        """``<prefix>.csv`` and every ``<prefix>_<part>.csv`` of the territory, concatenated:
+        each model may bring its own part (``levers_energy.csv``)."""
+        files = sorted(self.path.glob(f"{prefix}.csv")) + sorted(self.path.glob(f"{prefix}_*.csv"))
+        if not files:
+            raise DataError(f"no {prefix}.csv in {self.path}")
+        return pd.concat([_read_csv(f) for f in files], ignore_index=True)
+
     def value(self, key: str, default: float | None = None) -> float:
-        """A scalar from ``base_year.csv`` (column ``key``), or ``default`` if given."""
-        t = _read_csv(self._file("base_year"))
+        """A scalar from ``base_year*.csv`` (column ``key``), or ``default`` if given."""
+        t = self.tables("base_year")
         row = t.loc[t["key"] == key]
         if row.empty:
             if default is not None:
                 return default
-            raise DataError(f"{self.path / 'base_year.csv'}: no key '{key}'")
+            raise DataError(f"{self.path}/base_year*.csv: no key '{key}'")
+        if len(row) > 1:
+            raise DataError(f"{self.path}/base_year*.csv: key '{key}' given twice")
         return float(row["value"].iloc[0])
 
     def sources(self) -> pd.DataFrame:
-        """Sources of this territory and of the national reference folder, one row each."""
-        frames = [_read_csv(f) for f in (self.path / "sources.csv", NATIONAL_DIR / "sources.csv")
-                  if f.exists()]
-        return pd.concat(frames, ignore_index=True)
+        """Sources of this territory and of the national reference folder, one row each
+        (``sources.csv`` and any ``sources_<part>.csv`` of each folder)."""
+        files = [f for folder in (self.path, NATIONAL_DIR)
+                 for f in sorted(folder.glob("sources.csv")) + sorted(folder.glob("sources_*.csv"))]
+        return pd.concat([_read_csv(f) for f in files], ignore_index=True)
 
     def data_files(self) -> list[Path]:
         """Every data table this territory can read (its own and the national ones)."""
-        own = {f.name: f for f in sorted(self.path.glob("*.csv")) if f.name != "sources.csv"}
+        def is_source(f: Path) -> bool:
+            return f.name == "sources.csv" or f.name.startswith("sources_")
+
+        own = {f.name: f for f in sorted(self.path.glob("*.csv")) if not is_source(f)}
         for f in sorted(NATIONAL_DIR.glob("*.csv")):
-            if f.name != "sources.csv":
+            if not is_source(f):
                 own.setdefault(f.name, f)
         return list(own.values())
 
