@@ -22,6 +22,10 @@ UNITS_FR = {
     "hours/yr": "heures par an",
     "years": "ans",
     "persons/household": "personnes par ménage",
+    "°C": "°C",
+    "days/yr": "jours par an",
+    "degree-day/yr": "degrés-jours par an",
+    "person-days/yr": "personnes-jours par an",
 }
 
 
