@@ -248,7 +248,12 @@ def test_the_polling_task_survives_failures_and_stops_with_the_widget(engine, st
         await asyncio.sleep(0.1)
         assert app._task.done() and app._task.exception() is None
 
-    asyncio.run(scenario())
+    # in a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # the main thread for the whole session, and asyncio.run refuses to nest
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)
 
 
 def test_refresh_button_reports_a_failure_in_french(app, store):
