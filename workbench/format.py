@@ -26,6 +26,17 @@ UNITS_FR = {
     "days/yr": "jours par an",
     "degree-day/yr": "degrés-jours par an",
     "person-days/yr": "personnes-jours par an",
+    "ha": "ha",
+    "ha/yr": "ha par an",
+    "dwellings/yr": "logements par an",
+    "Mm3/yr": "millions de m³ par an",
+    "kt CO2e/yr": "kt CO2e par an",
+    "Mt CO2e": "Mt CO2e",
+    "index (2021 = 100)": "indice, base 100 en 2021",
+    "GWh/yr": "GWh par an",
+    "M EUR/yr": "M€ par an",
+    "MWp": "MWc",
+    "million vkm/yr": "millions de km en voiture par an",
 }
 
 
