@@ -164,3 +164,19 @@ def test_request_url_is_rebuilt_for_pre_started_kernels(monkeypatch):
     assert request_url() == "http://192.168.1.20:8866/voila/render/atelier.ipynb"
     monkeypatch.setenv("VOILA_REQUEST_URL", "https://atelier.local/voila/render/atelier.ipynb")
     assert request_url() == "https://atelier.local/voila/render/atelier.ipynb"
+
+
+def test_the_main_panel_stays_short_and_finer_settings_are_folded(app, engine):
+    main = [lv for lv in engine.levers.values() if not lv.advanced]
+    assert 15 <= len(main) <= 25  # enough to matter, few enough for a 2-hour workshop
+    folds = [w for w in _walk(app.widget) if type(w).__name__ == "Accordion"]
+    folded = {c.lever.id for c in app.controls.values()
+              if any(c.box in _walk(f) for f in folds)}
+    assert folded == {lv.id for lv in engine.levers.values() if lv.advanced}
+    assert all(f.selected_index is None for f in folds)  # closed until asked
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)

@@ -15,14 +15,6 @@ import pandas as pd
 from .errors import WorkbenchError
 from .territory import DEFAULT_TERRITORY
 
-KEY_VARIABLES = [
-    "Population", "Population|Age Group|75+", "Demography|Births", "Demography|Deaths",
-    "Demography|Net Migration", "Demography|Median Age", "Demography|Old-Age Dependency Ratio",
-    "Households", "Demography|Household Size", "Housing|Dwellings Needed",
-    "Ageing|Dependent Elderly", "Ageing|Nursing Home Places", "Ageing|Home Care Hours",
-    "Digital Exclusion|Illectronism", "Digital Exclusion|Illectronism Share",
-]
-
 
 def _scenario(arg: str, registry):
     from .scenario import load_scenario, reference_scenarios, scenario_from_code
@@ -45,7 +37,10 @@ def _variables(engine, wanted: list[str] | None) -> list[str]:
         if unknown:
             raise WorkbenchError(f"unknown variables {unknown}; see indicators/variable/")
         return wanted
-    return [v for v in KEY_VARIABLES if v in engine.variables] or engine.variables
+    from .codelist import app_variables
+
+    # the key figures are the codelist's (app_rank), as in the workshop app
+    return [v.name for v in app_variables(engine.codelist, engine.variables)] or engine.variables
 
 
 def _check_output(path: str | None) -> None:

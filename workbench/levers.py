@@ -41,6 +41,7 @@ class Lever:
     step: float
     trend: float
     source_id: str
+    advanced: bool = False  # a finer setting: the atelier shows it folded, under its theme
 
     def steps(self, value: float) -> int:
         """The whole number of steps ``value`` stands for (value = steps × step)."""
@@ -179,7 +180,7 @@ def load_levers(territory: str | Territory = DEFAULT_TERRITORY) -> LeverRegistry
             help_fr=d["help"]["fr"], help_en=d["help"]["en"],
             unit_fr=d["unit"]["fr"], unit_en=d["unit"]["en"],
             min=lo, max=hi, step=step, trend=float(t["trend"]),
-            source_id=str(t["source_id"]),
+            source_id=str(t["source_id"]), advanced=bool(d.get("advanced", False)),
         )
         if not (lv.min < lv.max and lv.step > 0):
             raise DataError(f"{LEVERS_DIR}: lever '{lv.id}' has a bad range or step")

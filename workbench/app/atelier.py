@@ -83,6 +83,7 @@ CSS = BASE_CSS + """
   padding: 0 1rem; }
 .fab-atelier .widget-text input, .fab-atelier textarea { font-size: 1rem; }
 .fab-atelier .fab-share { word-break: break-all; font-size: 0.9em; }
+.fab-atelier .widget-accordion { margin: 0.25rem 0 0.5rem; }
 """
 
 
@@ -250,9 +251,16 @@ class Atelier:
         for kind, out in (("action", action), ("context", context)):
             for theme in themes:
                 group = [lv for lv in self.levers.of_kind(kind) if lv.theme == theme]
-                if group:
-                    out.append(_html(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
-                    out.extend(self.controls[lv.id].box for lv in group)
+                if not group:
+                    continue
+                out.append(_html(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
+                out.extend(self.controls[lv.id].box for lv in group if not lv.advanced)
+                finer = [self.controls[lv.id].box for lv in group if lv.advanced]
+                if finer:  # finer settings folded, as En-ROADS does, to keep the page short
+                    fold = W.Accordion(children=[W.VBox(finer)], selected_index=None)
+                    fold.set_title(0, f"Réglages avancés ({len(finer)})")
+                    fold.add_class(f"fab-advanced-{theme}")
+                    out.append(fold)
         context_box = W.VBox([
             _html("<h2>Hypothèses de contexte</h2><p class='fab-help'>"
                   + _e(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
