@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .codelist import Target, load_codelist, load_targets
-from .format import format_number, format_percent, format_with_unit
+from .format import format_percent, format_with_unit
 from .results import Results
 
 # models announced by the targets before they exist, named for participants
@@ -63,7 +63,7 @@ def evaluate(res: Results, scenario: str | int, trend: str | int | None = None,
                      f"(objectif {format_percent(100 * t.value)})")
         else:
             shown = (f"{format_with_unit(x, unit)} en {t.year} "
-                     f"(objectif {format_number(t.value)})")
+                     f"(objectif {format_with_unit(t.value, unit)})")
         if _met(t, x):
             status = "green"
         elif better is not None and ((x < better) if t.kind in ("max_change", "max")
