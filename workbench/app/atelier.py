@@ -13,6 +13,7 @@ import html
 import logging
 import os
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -168,7 +169,36 @@ class LeverControl:
         self.value.value = _e(_lever_value(self.lever, value))
 
 
-class Atelier:
+class WorkshopApp(ABC):
+    """What both workshop apps share: the store, opened on first use, and the browser's
+    request, read once a pre-started kernel is given to a page."""
+
+    _store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from ..store import Store
+
+            self._store = Store()
+        return self._store
+
+    @abstractmethod
+    def apply_query(self, query: str, request_url: str = "") -> object:
+        """Use the page's query string (each app says what it reads)."""
+
+    def apply_request(self) -> None:
+        """In Voilà: wait for the browser's request (pre-started kernels), then apply it."""
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:
+            log.info("not in a Voilà kernel; no query string")
+        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
+
+
+class Atelier(WorkshopApp):
     """The participant's app. ``widget`` is what the notebook displays."""
 
     def __init__(self, engine: Engine | None = None, store=None):
@@ -188,16 +218,6 @@ class Atelier:
         self._build()
         self.refresh()
         self._start_heartbeat()
-
-    # -- store -----------------------------------------------------------------------------
-
-    @property
-    def store(self):
-        if self._store is None:
-            from ..store import Store
-
-            self._store = Store()
-        return self._store
 
     # -- widgets -----------------------------------------------------------------------------
 
@@ -583,15 +603,6 @@ class Atelier:
             self.notice.value = _message("Voici le futur partagé : vous pouvez le modifier.",
                                          ok=True)
 
-    def apply_request(self) -> None:
-        """In Voilà: wait for the browser's request (pre-started kernels), then apply it."""
-        try:
-            from voila.utils import wait_for_request
-
-            wait_for_request()
-        except Exception:
-            log.info("not in a Voilà kernel; no query string")
-        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
 
 
 def request_url() -> str:

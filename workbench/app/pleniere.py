@@ -37,7 +37,7 @@ from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
 from .atelier import CSS as ATELIER_CSS
-from .atelier import _e, _html, _message, _Unavailable, request_url
+from .atelier import WorkshopApp, _e, _html, _message, _Unavailable
 from .report import (
     PARIS,
     _jitter,
@@ -212,7 +212,7 @@ def _count_fr(n: int) -> str:
     return f"{n} futur{'s' if n > 1 else ''} reçu{'s' if n > 1 else ''}"
 
 
-class Pleniere:
+class Pleniere(WorkshopApp):
     """The facilitator's app. ``widget`` is what the notebook displays; it stays empty until
     :meth:`apply_query` has checked the token."""
 
@@ -249,25 +249,7 @@ class Pleniere:
             self._engine = Engine()
         return self._engine
 
-    @property
-    def store(self):
-        if self._store is None:
-            from ..store import Store
-
-            self._store = Store()
-        return self._store
-
     # -- the request -------------------------------------------------------------------------
-
-    def apply_request(self) -> None:
-        """In Voilà: wait for the browser's request (pre-started kernels), then check it."""
-        try:
-            from voila.utils import wait_for_request
-
-            wait_for_request()
-        except Exception:
-            log.info("not in a Voilà kernel; no query string")
-        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
 
     def apply_query(self, query: str, request_url: str = "", script_name: str = "") -> bool:
         """Check ``jeton`` in the query string; build the page only if it is the token."""
