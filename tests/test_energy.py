@@ -231,3 +231,62 @@ def test_energy_units_read_in_french(engine):
     for v, d in engine.codelist.items():
         if d.model == "energy":
             assert d.unit in UNITS_FR, (v, d.unit)
+
+
+# -- investment -----------------------------------------------------------------------------
+
+INVESTMENT_PARTS = ("Building Renovation", "Heating Systems", "Solar PV")
+
+
+@pytest.mark.parametrize("name", ["engine", "synthetic"])
+def test_investment_is_the_sum_of_its_parts_and_cumulates(name, request):
+    eng = request.getfixturevalue(name)
+    res = eng.run_batch(extremes(eng))
+    total = res.data["Investment"]
+    np.testing.assert_allclose(sum(res.data[f"Investment|{p}"] for p in INVESTMENT_PARTS),
+                               total, rtol=1e-12)
+    np.testing.assert_allclose(res.data["Investment Cumulative since 2021"],
+                               np.cumsum(total, axis=1), rtol=1e-12)
+    assert (total >= 0).all()
+
+
+def test_no_new_solar_panels_means_no_solar_investment(engine):
+    pv0 = engine.territory.value("pv_mwp_2021")
+    res = engine.run_batch({"solar_pv_2030": np.array([pv0])})
+    assert (res.data["Investment|Solar PV"] == 0).all()
+
+
+@pytest.mark.parametrize("lever, low, high", [
+    ("building_renovation_rate", 500, 3000),
+    ("renovation_depth", 20, 70),
+])
+def test_more_or_deeper_renovation_costs_more(engine, lever, low, high):
+    res = engine.run_batch({lever: np.array([low, high], float)})
+    for y in (2025, 2030, 2040):
+        assert res.value("Investment|Building Renovation", y, 1) > res.value(
+            "Investment|Building Renovation", y, 0)
+
+
+def test_trend_investment_matches_hand_arithmetic(engine):
+    """Nothing is invested in the base year 2021; 2022 by hand from the cost table."""
+    t = engine.territory
+    res = engine.run_batch({})
+    assert res.value("Investment", 2021) == 0
+    cost = t.table("energy_investment_costs").set_index("item")["value"]
+    lv = {k: engine.levers[k].trend for k in Energy.levers}
+    r21 = t.value("renovation_rate_2021")
+    renovated = r21 + (lv["building_renovation_rate"] - r21) / 9  # one ninth of the ramp
+    per = cost["renovation_light_eur_per_dwelling"] + (
+        cost["renovation_deep_eur_per_dwelling"] - cost["renovation_light_eur_per_dwelling"]
+    ) * (lv["renovation_depth"] - 15) / 60
+    assert res.value("Investment|Building Renovation", 2022) == pytest.approx(
+        renovated * per / 1e6)
+    pv0 = t.value("pv_mwp_2021")
+    assert res.value("Investment|Solar PV", 2022) == pytest.approx(
+        (lv["solar_pv_2030"] - pv0) / 9 * cost["solar_pv_eur_per_kwp"] * 1000 / 1e6)
+    b = model_of(engine).balance(trend(engine), inputs(engine))
+    hp = t.value("switch_to_heat_pump_share")
+    boilers = b.detail["boilers"][0, 1] - b.detail["boilers"][0, 0]
+    assert res.value("Investment|Heating Systems", 2022) == pytest.approx(
+        boilers * (hp * cost["heat_pump_eur_per_dwelling"]
+                   + (1 - hp) * cost["wood_heating_eur_per_dwelling"]) / 1e6)

@@ -35,6 +35,7 @@ UNITS_FR = {
     "index (2021 = 100)": "indice, base 100 en 2021",
     "GWh/yr": "GWh par an",
     "M EUR/yr": "M€ par an",
+    "M EUR": "M€",
     "MWp": "MWc",
     "million vkm/yr": "millions de km en voiture par an",
 }

@@ -30,6 +30,11 @@ Method (each step shown in notebooks/20-energie-climat-air.ipynb):
   the 2009 inventory scaled to today's 38 communes.
 * Energy bill: consumption × 2021 prices × the price lever; the part that leaves the
   territory is the import value of oil and gas.
+* Investment the action levers imply (energy_investment_costs.csv, euros of each cost's
+  year, no discounting): dwellings renovated in the year × a cost rising linearly with the
+  depth, from a single measure (15 %) to a BBC renovation (75 %); dwellings whose oil or gas
+  boiler becomes a heat pump or wood heating in the year × the cost of each; new MWp of solar
+  panels × the cost per kWp. Not counted: offices, district-heat connections, vehicles.
 
 Lever values are reached linearly in 2030 from their 2021 level and held, except the fuel
 switch and solar PV, whose pace goes on after 2030.
@@ -263,6 +268,12 @@ class Energy(Model):
                               CARRIERS, "energy_prices_2021.csv")
         self.import_oil = v("import_price_oil_eur_mwh")
         self.import_gas = v("import_price_gas_eur_mwh")
+        cost = t.table("energy_investment_costs").set_index("item")["value"].astype(float)
+        self.cost_light = cost["renovation_light_eur_per_dwelling"]
+        self.cost_deep = cost["renovation_deep_eur_per_dwelling"]
+        self.cost_hp = cost["heat_pump_eur_per_dwelling"]
+        self.cost_wood = cost["wood_heating_eur_per_dwelling"]
+        self.cost_pv = cost["solar_pv_eur_per_kwp"] * 1000  # per MWp
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -400,7 +411,12 @@ class Energy(Model):
         emissions[..., AGR] += self.agr_non_energy
         emissions[..., 5] = self.waste
 
+        # dwellings whose oil or gas boiler has been replaced (heat pump or wood), H0 shares
+        d_dh = np.minimum(res_to_dh, self.res_shares[S_GAS])
+        boilers = switched * (self.res_shares[S_GAS] - d_dh + self.res_shares[S_OIL]) * old
+
         detail = {"vkm": vkm, "ev": ev, "modal": np.stack(shares, -1), "renovated": renovated,
+                  "boilers": boilers,
                   "fossil_share": fossil_res * old / H, "pv": pv, "ef": ef,
                   "price_index": 1 + lv["energy_price_change"][:, None] / 100 * ramp,
                   "biomethane": bio}
@@ -436,6 +452,7 @@ class Energy(Model):
             "Energy Bill": bill,
             "Energy Imports|Fossil Fuels": imports,
         }
+        out.update(self._investment(np.asarray(levers["renovation_depth"], float), d))
         for i, s in enumerate(SECTORS):
             out[f"Final Energy|{SECTOR_NAMES[s]}"] = by_sector[..., i]
             out[f"Emissions|Kyoto Gases|{SECTOR_NAMES[s]}"] = b.emissions[..., i]
@@ -446,3 +463,22 @@ class Energy(Model):
         for i, m in enumerate(("Car", "Public Transport", "Bike", "Walk")):
             out[f"Mobility|Modal Share|{m}"] = d["modal"][..., i]
         return out
+
+    def _investment(self, depth: np.ndarray, detail: dict) -> dict[str, np.ndarray]:
+        """Investment of the year (M EUR) from the yearly increments of the stocks."""
+        def added(stock):  # what the year adds to a stock; nothing in 2021, never negative
+            return np.maximum(np.diff(stock, axis=1, prepend=stock[:, :1]), 0.0)
+
+        share = np.clip((depth[:, None] - 15.0) / (75.0 - 15.0), 0.0, None)
+        per_dwelling = self.cost_light + (self.cost_deep - self.cost_light) * share
+        renovation = added(detail["renovated"]) * per_dwelling / 1e6
+        boilers = added(detail["boilers"])
+        heating = boilers * (self.switch_hp * self.cost_hp
+                             + (1 - self.switch_hp) * self.cost_wood) / 1e6
+        pv = added(detail["pv"]) * self.cost_pv / 1e6
+        total = renovation + heating + pv
+        return {"Investment": total,
+                "Investment|Building Renovation": renovation,
+                "Investment|Heating Systems": heating,
+                "Investment|Solar PV": pv,
+                "Investment Cumulative since 2021": np.cumsum(total, axis=1)}
