@@ -47,3 +47,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def lever_effect(engine: wb.Engine, lever: str, low: float, high: float, variable: str,
+                 year: int) -> float:
+    """How much ``variable`` in ``year`` changes when ``lever`` goes from low to high, the
+    other levers at their trend (rounded to 1e-9 so that float noise reads as no change)."""
+    import numpy as np
+
+    res = engine.run_batch({lever: np.array([low, high], float)})
+    return round(res.value(variable, year, 1) - res.value(variable, year, 0), 9)

@@ -633,15 +633,20 @@ class _Unavailable:
         """Nothing to apply."""
 
 
-def atelier(engine: Engine | None = None) -> Atelier | _Unavailable:
-    """Build the app for ``apps/atelier.ipynb``. BokehJS is embedded in the page (no
-    internet in the workshop room); a failure gives a French message, never a traceback."""
+def build_app(factory: Callable[[], WorkshopApp], what: str) -> WorkshopApp | _Unavailable:
+    """Build a workshop app for its notebook. BokehJS is embedded in the page (no internet
+    in the workshop room); a failure gives a French message, never a traceback."""
     try:
         from bokeh.io import output_notebook
         from bokeh.resources import INLINE
 
         output_notebook(resources=INLINE, hide_banner=True)
-        return Atelier(engine)
+        return factory()
     except Exception as exc:
-        log.exception("the atelier could not be built")
+        log.exception("the %s could not be built", what)
         return _Unavailable(exc)
+
+
+def atelier(engine: Engine | None = None) -> Atelier | _Unavailable:
+    """Build the app for ``apps/atelier.ipynb``."""
+    return build_app(lambda: Atelier(engine), "atelier")

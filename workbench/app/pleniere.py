@@ -37,7 +37,7 @@ from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
 from .atelier import CSS as ATELIER_CSS
-from .atelier import WorkshopApp, _e, _html, _message, _Unavailable
+from .atelier import WorkshopApp, _e, _html, _message, _Unavailable, build_app
 from .report import (
     PARIS,
     _jitter,
@@ -830,16 +830,8 @@ def _download(path: Path, mime: str, label: str) -> str:
 
 def pleniere(engine=None) -> Pleniere | _Unavailable:
     """Build the app for ``apps/pleniere.ipynb``: an empty page until ``apply_request``
-    has checked the token. BokehJS is embedded (no internet in the room)."""
-    try:
-        from bokeh.io import output_notebook
-        from bokeh.resources import INLINE
-
-        output_notebook(resources=INLINE, hide_banner=True)
-        return Pleniere(engine)
-    except Exception as exc:
-        log.exception("the plénière could not be built")
-        return _Unavailable(exc)
+    has checked the token."""
+    return build_app(lambda: Pleniere(engine), "plénière")
 
 
 __all__ = ["REFUSED_FR", "TOKEN_ENV", "Pleniere", "facilitator_token", "facilitator_url",
