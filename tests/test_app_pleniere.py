@@ -389,7 +389,9 @@ def test_export_writes_an_iamc_xlsx_that_pyam_reads_back(app, store, engine, var
 def test_html_report_is_escaped_self_contained_and_printable(app, store, engine):
     session = _three_futures(app, store, engine)
     subs = store.submissions(session.code)
-    report = session_report(engine, store.get_session(session.code), subs)
+    # a fixed moment, the 1st of a month (« 1er »), so the test does not depend on the date
+    now = datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
+    report = session_report(engine, store.get_session(session.code), subs, now=now)
     assert report.startswith("<!DOCTYPE html>") and '<html lang="fr">' in report
     # participants' texts, pseudonyms, groups and the title: escaped, never as markup
     assert "<script" not in report and "<i>" not in report
@@ -406,7 +408,7 @@ def test_html_report_is_escaped_self_contained_and_printable(app, store, engine)
     assert report.count("<svg") == 1 + sum(v.app_chart for v in app.variables)
     assert "Large accord sur" in report or "Avis partagés sur" in report
     assert "Consensus du panel" in report and "Tendanciel" in report
-    assert re.search(r"\d{1,2} \w+ 20\d\d à \d{1,2}\xa0h\xa0\d\d", report)  # French date
+    assert "1er décembre 2026 à 10\xa0h\xa005" in report  # French date, Europe/Paris
 
 
 def test_report_of_an_empty_session(engine, store):
