@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.fabrique-installed
 HOST ?= 127.0.0.1
 PORT ?= 8866
+PARTICIPANTS ?= 50
 
 .PHONY: install workshop test bench lint clean
 
@@ -19,14 +20,15 @@ $(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/fabrique/*)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 
+# PARTICIPANTS sizes the room: that many pre-started atelier kernels plus 10 % for reloads,
+# filled before the doors open. The server prints « Salle prête : 55 postes sur 55 » when
+# every seat is ready (the same signal as GET /fabrique/salle, which the Plénière shows).
+# HOST=0.0.0.0 serves the room's network; PUBLIC_URL=… overrides the detected address.
 workshop: $(STAMP)
 	@mkdir -p var
-	@echo "Participants : http://$(HOST):$(PORT)/voila/render/atelier.ipynb"
-	@echo "Animation (plénière), à garder pour l'équipe :"
-	@$(BIN)/python -m workbench facilitator-token 2>/dev/null | tail -n 1 \
-		| sed "s|127.0.0.1:8866|$(HOST):$(PORT)|"
-	$(BIN)/python -m voila apps/ --Voila.ip=$(HOST) --port=$(PORT) --no-browser \
-		--Voila.port_retries=0
+	@$(BIN)/python -m workbench facilitator-token --host $(HOST) --port $(PORT)
+	$(BIN)/python -m workbench.server apps/ --Voila.ip=$(HOST) --port=$(PORT) --no-browser \
+		--Voila.port_retries=0 --participants=$(PARTICIPANTS)
 
 test: $(STAMP)
 	bash scripts/test-system-deps.sh

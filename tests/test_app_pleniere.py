@@ -138,15 +138,48 @@ def test_the_right_token_builds_the_page(app, store):
     assert app.session_box.layout.display == "none"  # until a session is chosen
 
 
-def test_cli_prints_the_token_and_the_url(var):
+def test_cli_prints_the_participants_and_facilitator_links(var):
     out = run_cli("facilitator-token")
     assert out.returncode == 0, out.stderr
-    token, url = out.stdout.splitlines()
-    assert token == P.facilitator_token(create=False)
+    participants, _, url = out.stdout.splitlines()
+    token = P.facilitator_token(create=False)
+    assert participants == "Participants : http://127.0.0.1:8866/voila/render/atelier.ipynb"
     assert url == f"http://127.0.0.1:8866/voila/render/pleniere.ipynb?jeton={token}"
+    assert token not in participants
     again = run_cli("facilitator-token")
-    assert again.stdout.splitlines()[0] == token
+    assert again.stdout.splitlines()[2] == url
     assert stat.S_IMODE((var / P.TOKEN_FILE).stat().st_mode) == 0o600
+    proxied = run_cli("facilitator-token", "--public-url", "https://atelier.example/")
+    assert proxied.stdout.splitlines()[0] == ("Participants : "
+                                              "https://atelier.example/voila/render/atelier.ipynb")
+
+
+def test_the_join_address_is_one_a_phone_can_reach(monkeypatch):
+    from workbench.server import network
+
+    monkeypatch.setattr(network, "lan_addresses", lambda: ["192.168.1.20", "10.0.0.5"])
+    assert network.public_base_url("", "0.0.0.0", 8866) == "http://192.168.1.20:8866/"
+    assert network.public_base_url("", "192.168.1.30", 80) == "http://192.168.1.30:80/"
+    assert network.public_base_url("https://x.example", "0.0.0.0", 1) == "https://x.example/"
+    assert network.public_base_url("", "127.0.0.1", 8866) == "http://127.0.0.1:8866/"
+    monkeypatch.setattr(network, "lan_addresses", lambda: [])
+    assert network.public_base_url("", "0.0.0.0", 8866) == "http://127.0.0.1:8866/"
+
+
+def test_lan_addresses_are_never_loopback_or_link_local():
+    import ipaddress
+
+    from workbench.server.network import lan_addresses
+
+    for a in lan_addresses():
+        ip = ipaddress.ip_address(a)
+        assert not (ip.is_loopback or ip.is_link_local or ip.is_unspecified), a
+
+
+def test_the_plenieres_join_link_uses_the_servers_public_address(app, monkeypatch):
+    monkeypatch.setenv("FABRIQUE_PUBLIC_URL", "http://192.168.1.20:8866/")
+    assert app.participants_link("ABCDEF") == (
+        "http://192.168.1.20:8866/voila/render/atelier.ipynb?atelier=ABCDEF")
 
 
 # -- sessions -------------------------------------------------------------------------------

@@ -113,12 +113,16 @@ def cmd_compare(args) -> None:
 
 
 def cmd_facilitator_token(args) -> None:
-    from .app.pleniere import TOKEN_ENV, TOKEN_FILE, facilitator_token, facilitator_url
+    from .auth import PLENIERE_PATH, TOKEN_ENV, TOKEN_FILE, facilitator_token, facilitator_url
     from .paths import var_dir
+    from .server.network import public_base_url
 
     token = facilitator_token(create=True)
-    print(token)
-    print(facilitator_url(token))
+    base = public_base_url(args.public_url or os.environ.get("PUBLIC_URL", ""), args.host,
+                           args.port)
+    print(f"Participants : {base}voila/render/atelier.ipynb")
+    print("Animation (plénière), à garder pour l'équipe :")
+    print(facilitator_url(token, f"{base}{PLENIERE_PATH}"))
     where = (f"${TOKEN_ENV}" if os.environ.get(TOKEN_ENV, "").strip()
              else f"{var_dir() / TOKEN_FILE} (mode 0600)")
     print(f"(token from {where}; give it only to the facilitators)", file=sys.stderr)
@@ -151,7 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--variable", action="append")
     co.set_defaults(func=cmd_compare)
     ft = sub.add_parser("facilitator-token",
-                        help="print the Plénière's token (created if needed) and its URL")
+                        help="print the participants' link and the Plénière's (token created "
+                        "if needed)")
+    ft.add_argument("--host", default="127.0.0.1",
+                    help="the address the server listens on (0.0.0.0: the LAN address)")
+    ft.add_argument("--port", type=int, default=8866)
+    ft.add_argument("--public-url", default="", help="the address participants use "
+                    "(default: $PUBLIC_URL, else detected)")
     ft.set_defaults(func=cmd_facilitator_token)
     return p
 

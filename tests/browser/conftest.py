@@ -25,7 +25,10 @@ CHROMIUM = os.environ.get("FABRIQUE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-SERVER_START_TIMEOUT = 60  # s; Voilà answers in ~2 s
+# The server says when its room is ready (every pre-started kernel has run its notebook):
+# the tests wait for that signal, not for a port, with a generous bound for a loaded machine.
+ROOM_READY_TIMEOUT = 600  # s; about 40 s on an idle 2-core machine
+PARTICIPANTS = 4  # a small room: 6 pre-started atelier kernels
 
 
 def missing(reason: str) -> None:
@@ -55,47 +58,67 @@ class VoilaServer:
             return "(no log)"
 
 
-@pytest.fixture(scope="session")
-def voila_server(tmp_path_factory) -> VoilaServer:
-    """`python -m voila apps/` (standalone, port_retries=0) from the repository root, so it
-    reads the root voila.json; FABRIQUE_VAR points to a temporary folder. Ready when a static
-    file answers (requesting `/` or a notebook would execute one)."""
+def wait_until_ready(server: VoilaServer, timeout: float = ROOM_READY_TIMEOUT) -> dict:
+    """Poll the room's readiness signal (``GET /fabrique/salle``) until every pool is full."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    status: dict = {}
+    while True:
+        if server.process.poll() is not None:
+            pytest.fail(f"the workshop server exited with code {server.process.returncode}:\n"
+                        f"{server.log_tail()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{server.url}/fabrique/salle", timeout=5) as r:
+                status = json.load(r)
+            if status.get("ready"):
+                return status
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the room was not ready within {timeout} s ({status}):\n"
+                        f"{server.log_tail()}", pytrace=False)
+        time.sleep(0.5)
+
+
+def start_server(tmp: Path, participants: int = PARTICIPANTS, *extra: str) -> VoilaServer:
+    """The workshop server as `make workshop` runs it (`python -m workbench.server apps/`,
+    standalone Voilà reading the root voila.json), on a free port of 127.0.0.1, with
+    FABRIQUE_VAR in ``tmp``. Returns once the port answers; then call wait_until_ready."""
     port = free_port()
-    tmp = tmp_path_factory.mktemp("voila")
-    (tmp / "var").mkdir()
+    (tmp / "var").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FABRIQUE_VAR": str(tmp / "var"), "PYTHONWARNINGS": "ignore"}
+    env.pop("FABRIQUE_PARTICIPANTS", None)
     log = tmp / "voila.log"
-    cmd = [sys.executable, "-m", "voila", "apps/", "--Voila.ip=127.0.0.1", f"--port={port}",
-           "--no-browser", "--Voila.port_retries=0"]
+    cmd = [sys.executable, "-m", "workbench.server", "apps/", "--Voila.ip=127.0.0.1",
+           f"--port={port}", "--no-browser", "--Voila.port_retries=0",
+           f"--participants={participants}", *extra]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
-    server = VoilaServer(f"http://127.0.0.1:{port}", log, proc, tmp / "var")
+    return VoilaServer(f"http://127.0.0.1:{port}", log, proc, tmp / "var")
+
+
+def stop_server(server: VoilaServer) -> None:
+    server.process.terminate()
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited with code {proc.returncode} before answering:\n"
-                            f"{server.log_tail()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{server.url}/voila/static/voila.js",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"voila did not answer within {SERVER_START_TIMEOUT} s:\n"
-                            f"{server.log_tail()}", pytrace=False)
-            time.sleep(0.2)
+        server.process.wait(20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory) -> VoilaServer:
+    """One workshop server for the browser tests, ready before the first test runs."""
+    # pages closed by a test keep their kernel until the grace period ends: a cap well
+    # above the room's, so that the suite never meets « salle complète » by accident
+    server = start_server(tmp_path_factory.mktemp("voila"), PARTICIPANTS, "--max-kernels=40")
+    try:
+        wait_until_ready(server)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

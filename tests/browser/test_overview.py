@@ -8,12 +8,10 @@ import asyncio
 import json
 import re
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
-from tornado.websocket import websocket_connect
-
+from . import kernel_ws
 from .conftest import REPO
 
 APP = "/voila/render/scenarios-2030.ipynb"
@@ -104,7 +102,8 @@ def test_config_keeps_standalone_safe_mode():
     assert conf.get("strip_sources", True) is True
     assert conf["template"] == "fabrique"
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"-m voila apps/ .*--Voila\.port_retries=0", makefile.replace("\\\n", " "))
+    assert re.search(r"-m workbench\.server apps/ .*--Voila\.port_retries=0",
+                     makefile.replace("\\\n", " "))
     # `python -m voila` run from the repository root imports ./voila.py as the voila package:
     # a voila.py config file there would silently stop the server.
     assert not (REPO / "voila.py").exists()
@@ -118,31 +117,24 @@ def test_standalone_server_refuses_execute_requests(voila_server, tmp_path):
     kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html).group(1)
     proof = tmp_path / "executed"
 
-    def msg(msg_type: str, content: dict) -> dict:
-        return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "t",
-                           "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
-                "parent_header": {}, "metadata": {}, "content": content,
-                "channel": "shell", "buffers": []}
-
     async def probe() -> list[str]:
-        ws_url = voila_server.url.replace("http", "ws") + f"/api/kernels/{kernel_id}/channels"
-        conn = await websocket_connect(ws_url)
+        conn = await kernel_ws.connect(voila_server.url, kernel_id)
         code = f"open({str(proof)!r}, 'w').write('x')"
-        execute = msg("execute_request", {"code": code, "silent": False,
-                                          "store_history": False, "user_expressions": {},
-                                          "allow_stdin": False, "stop_on_error": True})
-        info = msg("kernel_info_request", {})
-        await conn.write_message(json.dumps(execute))
-        await conn.write_message(json.dumps(info))
+        execute = kernel_ws.message("execute_request", {
+            "code": code, "silent": False, "store_history": False, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True})
+        info = kernel_ws.message("kernel_info_request", {})
+        await conn.write_message(kernel_ws.encode(execute), binary=True)
+        await conn.write_message(kernel_ws.encode(info), binary=True)
         seen = []
         deadline = asyncio.get_running_loop().time() + 15
         while asyncio.get_running_loop().time() < deadline:
             raw = await asyncio.wait_for(conn.read_message(), 15)
             if raw is None:
                 break
-            if isinstance(raw, bytes):
+            if not isinstance(raw, bytes):
                 continue
-            reply = json.loads(raw)
+            _, reply = kernel_ws.decode(raw)
             seen.append(reply["header"]["msg_type"])
             if reply.get("parent_header", {}).get("msg_id") == info["header"]["msg_id"] and \
                     reply["header"]["msg_type"] == "kernel_info_reply":

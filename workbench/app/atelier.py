@@ -634,13 +634,16 @@ class _Unavailable:
 
 
 def build_app(factory: Callable[[], WorkshopApp], what: str) -> WorkshopApp | _Unavailable:
-    """Build a workshop app for its notebook. BokehJS is embedded in the page (no internet
-    in the workshop room); a failure gives a French message, never a traceback."""
+    """Build a workshop app for its notebook; a failure gives a French message, never a
+    traceback. The workshop server (workbench/server) puts BokehJS in the page as one
+    long-cached file and says so with FABRIQUE_BOKEH_JS=page; anywhere else (plain Voilà,
+    JupyterLab) it is embedded in the page, since the room may have no internet."""
     try:
-        from bokeh.io import output_notebook
-        from bokeh.resources import INLINE
+        if os.environ.get("FABRIQUE_BOKEH_JS") != "page":
+            from bokeh.io import output_notebook
+            from bokeh.resources import INLINE
 
-        output_notebook(resources=INLINE, hide_banner=True)
+            output_notebook(resources=INLINE, hide_banner=True)
         return factory()
     except Exception as exc:
         log.exception("the %s could not be built", what)

@@ -19,17 +19,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hmac
 import logging
 import os
-import secrets
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import ipywidgets as W
 
+from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them here)
+    TOKEN_ENV,
+    TOKEN_FILE,
+    TOKEN_PARAM,
+    facilitator_token,
+    facilitator_url,
+    token_ok,
+)
 from ..codelist import app_variables
 from ..errors import WorkbenchError
 from ..format import french_spacing
@@ -58,11 +64,7 @@ from .report import (
 
 log = logging.getLogger("workbench.app.pleniere")
 
-TOKEN_ENV = "FABRIQUE_FACILITATOR_TOKEN"
-TOKEN_FILE = "facilitator-token"
-TOKEN_PARAM = "jeton"
 REFUSED_FR = "Cette page est réservée à l'équipe d'animation."
-LOCAL_URL = "http://127.0.0.1:8866/voila/render/pleniere.ipynb"
 ATELIER_PATH = "/voila/render/atelier.ipynb"
 POLL_SECONDS = 2.0
 EXCERPT = 160  # characters of a text shown before « Lire tout le texte »
@@ -142,67 +144,6 @@ CSS = ATELIER_CSS + """
 .fab-pleniere .fab-path { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
   font-size: 0.85em; word-break: break-all; }
 """
-
-
-# -- the facilitator token --------------------------------------------------------------------
-
-
-def _read_token(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        return ""
-
-
-def _create_token(path: Path) -> str:
-    """Write a new token to ``path`` atomically (mode 0600); if another process created
-    one meanwhile, keep and return theirs, so the token never changes once made."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(16)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(token + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # atomic, and fails if the file exists: first writer wins
-        except FileExistsError:
-            existing = _read_token(path)
-            if existing:
-                return existing
-            os.replace(tmp, path)  # an empty leftover: replace it
-        except OSError:  # no hard links on this file system
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return token
-
-
-def facilitator_token(create: bool = True) -> str:
-    """The facilitator's token: $FABRIQUE_FACILITATOR_TOKEN if set, else the one stored in
-    ``var_dir() / "facilitator-token"`` (mode 0600), created at random on first use when
-    ``create`` (otherwise "" when there is none)."""
-    env = os.environ.get(TOKEN_ENV, "").strip()
-    if env:
-        return env
-    path = var_dir() / TOKEN_FILE
-    token = _read_token(path)
-    if token or not create:
-        return token
-    return _create_token(path)
-
-
-def token_ok(given: str | None, expected: str | None) -> bool:
-    """Constant-time comparison; an empty token never matches."""
-    if not given or not expected:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def facilitator_url(token: str, base: str = LOCAL_URL) -> str:
-    return f"{base}?{TOKEN_PARAM}={quote(token, safe='')}"
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -495,8 +436,14 @@ class Pleniere(WorkshopApp):
         return True
 
     def participants_link(self, code: str | None = None, **extra: str) -> str:
-        """``…/voila/render/atelier.ipynb?atelier=CODE`` on the host this page was asked
-        from (relative when unknown); never carries the facilitator token."""
+        """``…/voila/render/atelier.ipynb?atelier=CODE`` at the address participants' devices
+        reach ($FABRIQUE_PUBLIC_URL, set by the workshop server from the LAN address or
+        PUBLIC_URL), else on the host this page was asked from (relative when unknown);
+        never carries the facilitator token."""
+        query = {**extra, **({"atelier": code} if code else {})}
+        public = os.environ.get("FABRIQUE_PUBLIC_URL", "")  # set by the workshop server
+        if public.startswith(("http://", "https://")):
+            return f"{public.rstrip('/')}{ATELIER_PATH}?{urlencode(query)}"
         parts = urlsplit(self.request_url or "")
         path = self.script_name or parts.path
         if path.endswith("/pleniere.ipynb"):
@@ -505,7 +452,6 @@ class Pleniere(WorkshopApp):
             path = ATELIER_PATH
         scheme, netloc = ((parts.scheme, parts.netloc) if parts.scheme in ("http", "https")
                           else ("", ""))
-        query = {**extra, **({"atelier": code} if code else {})}
         return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
     def _show_session(self) -> None:

@@ -1,0 +1,204 @@
+"""The room at scale, in a real browser against the real server: pages that are left free
+their kernel, reloads never pile kernels up, arrivals beyond the pool get the French waiting
+page, the cap gives « salle complète », and the server's hardening holds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from . import kernel_ws
+from .conftest import start_server, stop_server, wait_until_ready
+
+APP = "/voila/render/atelier.ipynb"
+
+
+def status(server) -> dict:
+    with urllib.request.urlopen(f"{server.url}/fabrique/salle", timeout=10) as r:
+        return json.load(r)
+
+
+def kernel_id_of(page) -> str:
+    return json.loads(page.locator("#jupyter-config-data").inner_text())["kernelId"]
+
+
+def open_atelier(page, url: str) -> str:
+    """Open the atelier (through the waiting page if need be) and return its kernel id."""
+    page.goto(url + APP, wait_until="domcontentloaded")
+    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+    return kernel_id_of(page)
+
+
+def wait_for(predicate, timeout_ms: int, page) -> None:
+    for _ in range(timeout_ms // 250):
+        if predicate():
+            return
+        page.wait_for_timeout(250)
+    assert predicate()
+
+
+def in_thread(coro_fn):
+    """Run an asyncio coroutine in a thread of its own (Playwright's sync API owns a loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_fn())).result(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def small_room(tmp_path_factory):
+    """A room of 1 participant (3 pre-started kernels) capped at 5 live kernels."""
+    server = start_server(tmp_path_factory.mktemp("room"), 1, "--max-kernels=5")
+    try:
+        wait_until_ready(server)
+        yield server
+    finally:
+        stop_server(server)
+
+
+def test_the_room_says_when_it_is_ready_and_counts_seats_only(small_room):
+    s = status(small_room)
+    assert s["ready"] and s["postes"] == 3 and s["postes_prets"] == 3
+    assert s["message_fr"] == "Salle prête : 3 postes sur 3"
+    assert s["max_kernels"] == 5
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", json.dumps(s))  # never a kernel id
+
+
+def test_a_page_left_or_reloaded_frees_its_kernel(small_room, context):
+    """Ten reloads of one tab never hold more than one kernel; leaving frees it."""
+    page = context.new_page()
+    seen = {open_atelier(page, small_room.url)}
+    for _ in range(9):
+        page.reload(wait_until="domcontentloaded")
+        page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+        seen.add(kernel_id_of(page))
+        wait_for(lambda: status(small_room)["in_use"] <= 1, 10_000, page)
+    assert len(seen) == 10  # each load had a fresh kernel…
+    page.goto("about:blank")
+    wait_for(lambda: status(small_room)["in_use"] == 0, 10_000, page)  # …and none is left
+    page.close()
+
+
+def test_thirty_loads_and_leaves_leave_no_kernel_behind(small_room, context):
+    page = context.new_page()
+    for _ in range(30):
+        open_atelier(page, small_room.url)
+        page.goto("about:blank")
+    wait_for(lambda: status(small_room)["in_use"] == 0, 15_000, page)
+    s = status(small_room)
+    assert s["kernels"] <= s["max_kernels"]
+    page.close()
+
+
+def test_arrivals_beyond_the_pool_wait_on_a_french_page_then_get_in(small_room, context):
+    """Take seats until a visitor meets the waiting page (the pool is empty), which then
+    opens the atelier by itself once a kernel is ready."""
+    pages = []
+    try:
+        for _ in range(8):
+            page = context.new_page()
+            pages.append(page)
+            page.goto(small_room.url + APP, wait_until="domcontentloaded")
+            if page.locator(".fab-waiting").count():
+                break
+            page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+        else:
+            pytest.fail("the pool never ran out: no waiting page seen")
+        text = page.inner_text("body")
+        assert "Votre poste se prépare" in text and "Loading" not in text
+        page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+    finally:
+        for p in pages:
+            p.close()
+
+
+def test_beyond_the_cap_the_room_is_full(small_room, context):
+    pages = []
+    try:
+        for _ in range(8):  # take every seat the cap allows
+            s = status(small_room)
+            if s["kernels"] >= s["max_kernels"] and s["pools"]["atelier.ipynb"]["ready"] == 0:
+                break
+            page = context.new_page()
+            pages.append(page)
+            open_atelier(page, small_room.url)
+        else:
+            pytest.fail(f"the cap was never reached: {status(small_room)}")
+        with pytest.raises(urllib.error.HTTPError) as full:
+            urllib.request.urlopen(small_room.url + APP, timeout=30)
+        assert full.value.code == 503
+        assert "La salle est complète" in full.value.read().decode()
+    finally:
+        for p in pages:
+            p.close()
+
+
+def test_kernel_websockets_speak_v1_only(voila_server, context):
+    page = context.new_page()
+    kernel_id = open_atelier(page, voila_server.url)
+
+    async def legacy():
+        try:
+            conn = await kernel_ws.connect(voila_server.url, kernel_id, subprotocols=())
+        except HTTPClientError as err:
+            return err.code
+        conn.close()
+        return 101
+
+    assert in_thread(legacy) == 400  # refused before the endless-loop frame can be sent
+
+    async def v1():
+        conn = await kernel_ws.connect(voila_server.url, kernel_id)
+        info = kernel_ws.message("kernel_info_request", {})
+        await conn.write_message(kernel_ws.encode(info), binary=True)
+        while True:
+            _, reply = kernel_ws.decode(await asyncio.wait_for(conn.read_message(), 20))
+            if reply["parent_header"].get("msg_id") == info["header"]["msg_id"] and \
+                    reply["header"]["msg_type"] == "kernel_info_reply":
+                conn.close()
+                return True
+
+    assert in_thread(v1)
+    assert kernel_id not in voila_server.log.read_text(errors="replace")  # ids stay secret
+    page.close()
+
+
+def test_the_query_route_is_for_kernels_only(voila_server, context):
+    page = context.new_page()
+    kernel_id = open_atelier(page, voila_server.url)
+    url = voila_server.url.replace("http", "ws", 1) + f"/voila/query/{kernel_id}"
+
+    async def through_a_proxy():
+        try:
+            conn = await websocket_connect(HTTPRequest(
+                url, headers={"X-Forwarded-For": "192.168.1.50"}))
+        except HTTPClientError as err:
+            return err.code
+        conn.close()
+        return 101
+
+    assert in_thread(through_a_proxy) == 403
+    page.close()
+
+
+def test_static_bokehjs_is_long_cached_and_pages_are_compressed(voila_server):
+    from workbench.server.handlers import bokeh_js, bokeh_js_url
+
+    request = urllib.request.Request(voila_server.url + bokeh_js_url("/"),
+                                     headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert "max-age=31536000" in r.headers["Cache-Control"]
+        assert r.headers.get("Content-Encoding") == "gzip"
+        body = r.read()
+    assert len(body) < len(bokeh_js()[1]) / 2
+    version, _, digest = bokeh_js()
+    with pytest.raises(urllib.error.HTTPError) as stale:
+        urllib.request.urlopen(f"{voila_server.url}/fabrique/bokeh/0.0.1-{digest}/"
+                               "bokeh.min.js", timeout=30)
+    assert stale.value.code == 404

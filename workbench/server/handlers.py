@@ -1,0 +1,134 @@
+"""The HTTP and websocket handlers the workshop server adds to, or puts in front of,
+Voilà's: the room's readiness, the waiting and « salle complète » pages, BokehJS as one
+long-cached static file, and the hardening of two Voilà routes."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import ipaddress
+import json
+from functools import cache
+from pathlib import Path
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+from tornado import web
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+PAGES = Path(__file__).with_name("pages")
+V1 = "v1.kernel.websocket.jupyter.org"
+
+
+class RoomStatusHandler(JupyterHandler):
+    """``GET /fabrique/salle``: the room's readiness as JSON (counts only, no kernel id).
+    ``?attente=1`` says that someone is on the waiting page, so refills start at once."""
+
+    def check_xsrf_cookie(self):
+        """GET only; nothing to protect."""
+
+    async def get(self):
+        km = self.kernel_manager
+        if self.get_argument("attente", ""):
+            km.note_waiter()
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(km.room_status(), ensure_ascii=False))
+
+
+@cache
+def _page(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
+class RoomVoilaHandler(TornadoVoilaHandler):
+    """``/voila/render/<notebook>``: Voilà's page, or, when no pre-started kernel is free,
+    a French waiting page that reloads itself as soon as one is; beyond the cap on live
+    kernels, « salle complète ». It also sets the ``_xsrf`` cookie, without which the
+    browser's leave-page beacon (``POST /voila/api/shutdown/<id>``) is refused and every
+    page view leaks its kernel."""
+
+    async def get(self, path=None):
+        self.xsrf_token  # noqa: B018  (sets the cookie)
+        km = self.kernel_manager
+        notebook = (self.notebook_path or path or "").lstrip("/")
+        if km.is_pooled(notebook) and km.get_pool_size(notebook) == 0:
+            if km.at_cap():
+                return self._send("salle-complete.html", 503)
+            km.note_waiter()
+            return self._send("attente.html", 200, notebook)
+        if not km.is_pooled(notebook) and km.at_cap():
+            return self._send("salle-complete.html", 503)
+        return await super().get(path)
+
+    def _send(self, page: str, status: int, notebook: str = "") -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        base = html.escape(self.base_url, quote=True)
+        self.finish(_page(page).replace("{{base_url}}", base)
+                    .replace("{{notebook}}", html.escape(notebook, quote=True)))
+
+
+@cache
+def bokeh_js() -> tuple[str, bytes, str]:
+    """The installed bokeh's ``bokeh.min.js``: (version, bytes, short hash). Read from the
+    bokeh package itself, so it always matches the Python side (no copy to keep in step)."""
+    import bokeh
+    from bokeh.util.paths import bokehjs_path
+
+    data = (Path(bokehjs_path()) / "js" / "bokeh.min.js").read_bytes()
+    return bokeh.__version__, data, hashlib.sha256(data).hexdigest()[:12]
+
+
+def bokeh_js_url(base_url: str) -> str:
+    version, _, digest = bokeh_js()
+    return f"{base_url}fabrique/bokeh/{version}-{digest}/bokeh.min.js"
+
+
+class BokehJSHandler(JupyterHandler):
+    """``GET /fabrique/bokeh/<version>-<hash>/bokeh.min.js``, cached for a year: the URL
+    changes whenever the file does. Voilà's pages would otherwise embed BokehJS inline,
+    twice (8.3 MB a page)."""
+
+    def get(self, tag: str):
+        version, data, digest = bokeh_js()
+        if tag != f"{version}-{digest}":
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        self.finish(data)
+
+
+class V1OnlyConnection(ZMQChannelsWebsocketConnection):
+    """Kernel websockets speak the v1 protocol or nothing. A client that offers no
+    subprotocol would get the legacy one, and a binary frame then sends Voilà's
+    ``read_header_from_binary_message`` into an endless loop (memory reached 8 GB)."""
+
+    async def prepare(self):
+        offered = self.websocket_handler.request.headers.get("Sec-WebSocket-Protocol", "")
+        if V1 not in [p.strip() for p in offered.split(",")]:
+            raise web.HTTPError(400, "kernel websockets require the v1 subprotocol")
+        await super().prepare()
+
+
+def _loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+class KernelOnlyRequestInfoHandler(RequestInfoSocketHandler):
+    """``/voila/query/<kernel id>`` hands a pre-started kernel its visitor's query string
+    (which carries the Plénière's ``?jeton=``). Only the kernel itself may listen: from this
+    machine, not through a proxy, and the first listener keeps its place."""
+
+    async def get(self, kernel_id, *args, **kwargs):
+        headers = self.request.headers
+        if (not _loopback(self.request.remote_ip or "")
+                or headers.get("X-Forwarded-For") or headers.get("X-Real-IP")
+                or kernel_id in RequestInfoSocketHandler._waiters):
+            raise web.HTTPError(403)
+        await super().get(kernel_id, *args, **kwargs)

@@ -1,0 +1,282 @@
+"""The room's kernels: a pool of pre-started participant kernels sized for the room, filled
+before the doors open, refilled without competing with arrivals, capped, and freed when a
+page is gone.
+
+Voilà 0.5's own pool (``voila/voila_kernel_manager.py``) counts a kernel as pooled from the
+moment its start is *scheduled*: a visitor who takes a kernel queues a replacement after
+``fill_delay``, that pending replacement counts in the pool size, and the next visitor waits
+for the delay plus a whole kernel start (measured: 38 s). All pooled kernels start at once,
+which on 2 cores overruns start-up timeouts. So here:
+
+- a kernel enters its pool only once its notebook has run up to the cell that waits for the
+  browser's request (:class:`RoomRenderer`): the pool size *is* the number of pages that can
+  be served at once, and it is the readiness signal (:meth:`RoomMixin.room_status`) that the
+  tests, ``make workshop`` and the Plénière all read;
+- one filler task starts kernels ``fill_concurrency`` at a time; refills wait until arrivals
+  have been quiet for ``refill_quiet`` seconds, unless someone is on the waiting page;
+- the number of live kernels is capped (``max_kernels``), and a kernel whose page has had no
+  websocket connection for ``disconnect_grace`` seconds is shut down. The idle culler of
+  jupyter_server cannot do that: the atelier's heartbeat counts as activity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from voila.notebook_renderer import NotebookRenderer
+from voila.utils import ENV_VARIABLE
+
+
+class RoomRenderer(NotebookRenderer):
+    """A notebook renderer that says when the notebook has run every cell but the last (the
+    one that waits for the browser's request): from then on its kernel can serve a page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.ready = asyncio.Event()
+
+    async def _jinja_cell_generator(self, nb, kernel_id):
+        before_last = len(nb.cells) - 1
+        if before_last <= 0:
+            self.ready.set()
+        done = 0
+        async for cell in super()._jinja_cell_generator(nb, kernel_id):
+            done += 1
+            if done >= before_last:
+                self.ready.set()
+            yield cell
+
+
+class RoomMixin:
+    """Mixed in front of Voilà's ``VoilaKernelManager`` (see :func:`room_kernel_manager`)."""
+
+    # Set by the workshop server (workbench/server/app.py) right after the kernel manager is
+    # built; read only once the event loop runs, so the start-up fill already uses them.
+    fill_concurrency = 2  # kernels started at the same time (the machine's cores)
+    refill_quiet = 8.0  # seconds without an arrival before refills start
+    max_kernels = 0  # cap on live kernels (0: none)
+    disconnect_grace = 40.0  # seconds a handed-out kernel may have no connection
+    ready_timeout = 300.0  # seconds a pooled kernel may take to run its notebook
+    seats_notebook = "atelier.ipynb"  # the participants' page: its pool is the room's seats
+
+    def __init__(self, **kwargs):
+        self._room_targets: dict[str, int] = {}
+        self._room_kwargs: dict[str, dict] = {}
+        self._starting: dict[str, int] = {}
+        self._failures: dict[str, int] = {}
+        self._last_arrival = 0.0
+        self._last_waiter = 0.0
+        self._handed_out: dict[str, float] = {}  # kernel id -> when its page went
+        self._no_connection_since: dict[str, float] = {}
+        self._wake: asyncio.Event | None = None
+        self._filler: asyncio.Task | None = None
+        super().__init__(**kwargs)
+
+    # -- filling ------------------------------------------------------------------------------
+
+    def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables=None,
+                       **kwargs) -> None:
+        """Voilà calls this at start-up for every notebook and after each hand-out. Here it
+        only records the pool's target and wakes the filler. ``extra_kernel_env_variables``
+        (the previous visitor's URL, which Voilà hands to the replacement kernel) is dropped:
+        a kernel learns its own visitor's request through ``wait_for_request``."""
+        if notebook_name is None:
+            return
+        target = self._pool_target(notebook_name)
+        self._room_targets[notebook_name] = target
+        self._pools.setdefault(notebook_name, [])
+        if notebook_name not in self._room_kwargs:
+            self._room_kwargs[notebook_name] = self._kernel_kwargs(notebook_name, kwargs)
+        if delay is None:  # a hand-out, not the start-up fill
+            self._last_arrival = time.monotonic()
+        self._wake_filler()
+
+    def _pool_target(self, notebook_name: str) -> int:
+        default = self.kernel_pools_config.get("default", {})
+        config = self.kernel_pools_config.get(notebook_name, default)
+        return int(config.get("pool_size", default.get("pool_size", 1)))
+
+    def _kernel_kwargs(self, notebook_name: str, kwargs: dict) -> dict:
+        """What Voilà's own fill passes to ``_initialize``: the kernel's folder and env."""
+        kwargs = dict(kwargs)
+        kwargs.setdefault("path", os.path.dirname(notebook_name))
+        default = self.kernel_pools_config.get("default", {})
+        config = self.kernel_pools_config.get(notebook_name, default)
+        env = os.environ.copy()
+        env.update(kwargs.get("env", {}))
+        for key, value in config.get("kernel_env_variables",
+                                     default.get("kernel_env_variables", {})).items():
+            env.setdefault(key, value)
+        env[ENV_VARIABLE.VOILA_BASE_URL] = self.parent.base_url
+        env[ENV_VARIABLE.VOILA_SERVER_URL] = self.parent.server_url
+        env[ENV_VARIABLE.VOILA_APP_PORT] = str(self.parent.port)
+        env[ENV_VARIABLE.VOILA_PREHEAT] = "True"
+        kwargs["env"] = env
+        return kwargs
+
+    def _wake_filler(self) -> None:
+        loop = asyncio.get_event_loop()
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._filler is None or self._filler.done():
+            self._filler = loop.create_task(self._fill_forever())
+        self._wake.set()
+
+    def _live_count(self) -> int:
+        return len(self.list_kernel_ids()) + sum(self._starting.values())
+
+    def _deficit(self) -> str | None:
+        """The notebook whose pool is furthest below its target, if any can start."""
+        if self.max_kernels and self._live_count() >= self.max_kernels:
+            return None
+        best, gap = None, 0
+        for nb, target in self._room_targets.items():
+            if self._failures.get(nb, 0) >= 3:
+                continue  # the notebook itself is broken: logged, not retried forever
+            missing = target - len(self._pools.get(nb, ())) - self._starting.get(nb, 0)
+            if missing > gap:
+                best, gap = nb, missing
+        return best
+
+    async def _fill_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while sum(self._starting.values()) < self.fill_concurrency:
+                nb = self._deficit()
+                if nb is None:
+                    break
+                now = time.monotonic()
+                quiet_left = self._last_arrival + self.refill_quiet - now
+                someone_waits = now - self._last_waiter < 5.0
+                if quiet_left > 0 and not someone_waits:
+                    asyncio.get_event_loop().call_later(quiet_left, self._wake.set)
+                    break
+                self._starting[nb] = self._starting.get(nb, 0) + 1
+                asyncio.get_event_loop().create_task(self._start_pooled(nb))
+
+    async def _start_pooled(self, nb: str) -> None:
+        content = None
+        try:
+            content = await self._initialize(nb, None, **self._room_kwargs[nb])
+            renderer: RoomRenderer = content["renderer"]
+            waiting = asyncio.ensure_future(renderer.ready.wait())
+            done, _ = await asyncio.wait({waiting, content["task"]},
+                                         timeout=self.ready_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if waiting not in done:
+                waiting.cancel()
+                raise RuntimeError("the notebook did not reach its last cell "
+                                   f"(timeout {self.ready_timeout:.0f} s or it failed)")
+            ready = asyncio.get_event_loop().create_future()
+            ready.set_result(content)
+            self._pools.setdefault(nb, []).append(ready)
+            self._failures[nb] = 0
+            self._log_progress()
+        except Exception:
+            self._failures[nb] = self._failures.get(nb, 0) + 1
+            self.log.exception("a pre-started kernel for %s failed (%d in a row)", nb,
+                               self._failures[nb])
+            if content is not None:
+                try:
+                    await self.shutdown_kernel(content["kernel_id"], now=True)
+                except Exception:
+                    self.log.debug("could not shut down the failed kernel", exc_info=True)
+        finally:
+            self._starting[nb] -= 1
+            self._wake_filler()
+
+    def _log_progress(self) -> None:
+        status = self.room_status()
+        self.log.info("%s", status["message_fr"])
+
+    async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables=None,
+                                    **kwargs):
+        result = await super().get_rendered_notebook(notebook_name, {}, **kwargs)
+        self._handed_out[result[2]] = time.monotonic()
+        return result
+
+    def note_waiter(self) -> None:
+        """Someone is on the waiting page: refills start at once."""
+        self._last_waiter = time.monotonic()
+        self._wake_filler()
+
+    def is_pooled(self, notebook_name: str) -> bool:
+        return self._room_targets.get(notebook_name, 0) > 0
+
+    def at_cap(self) -> bool:
+        return bool(self.max_kernels) and self._live_count() >= self.max_kernels
+
+    def room_status(self) -> dict[str, Any]:
+        """Counts only, never a kernel id: safe to show anyone."""
+        pools = {nb: {"ready": len(self._pools.get(nb, ())), "target": target,
+                      "starting": self._starting.get(nb, 0),
+                      "failed": self._failures.get(nb, 0) >= 3}
+                 for nb, target in sorted(self._room_targets.items()) if target > 0}
+        seats = pools.get(self.seats_notebook, {"ready": 0, "target": 0})
+        ready, target = seats["ready"], seats["target"]
+        filled = all(p["ready"] >= p["target"] for p in pools.values())
+        live = len(self.list_kernel_ids())
+        pooled = sum(len(p) for p in self._pools.values())
+        if any(p["failed"] for p in pools.values()):
+            message = ("Les postes ne démarrent pas : voir le journal du serveur "
+                       f"({ready} postes sur {target}).")
+        elif filled:
+            message = f"Salle prête : {ready} postes sur {target}"
+        else:
+            message = f"Salle en préparation : {ready} postes sur {target}"
+        return {"ready": filled, "postes_prets": ready, "postes": target, "pools": pools,
+                "kernels": live, "in_use": max(0, live - pooled),
+                "max_kernels": self.max_kernels, "message_fr": message}
+
+    # -- freeing ------------------------------------------------------------------------------
+
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        """Keep pooled kernels; shut down a handed-out kernel whose page has had no
+        connection for ``disconnect_grace`` seconds; leave connected ones alone (a
+        participant may think for a long time)."""
+        for pool in self._pools.values():
+            for f in pool:
+                if f.done() and not f.exception() and f.result().get("kernel_id") == kernel_id:
+                    return
+        now = time.monotonic()
+        if self._kernel_connections.get(kernel_id, 0) > 0:
+            self._no_connection_since.pop(kernel_id, None)
+            return
+        since = self._no_connection_since.setdefault(
+            kernel_id, self._handed_out.get(kernel_id, now))
+        if now - since >= self.disconnect_grace:
+            self.log.info("a page's kernel had no connection for %.0f s: shut down",
+                          now - since)
+            self.log.debug("culled kernel %s", kernel_id)
+            await self.shutdown_kernel(kernel_id)
+
+    async def shutdown_all(self, *args, **kwargs):
+        self._room_targets.clear()  # stopping: nothing refills
+        if self._filler is not None:
+            self._filler.cancel()
+        return await super().shutdown_all(*args, **kwargs)
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+        self._handed_out.pop(kernel_id, None)
+        self._no_connection_since.pop(kernel_id, None)
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._wake_filler()
+
+
+def room_kernel_manager(voila_kernel_manager: type) -> type:
+    """Voilà's generated kernel manager class with the room's rules in front of it."""
+
+    class FabriqueKernelManager(RoomMixin, voila_kernel_manager):
+        def _notebook_renderer_factory(self, notebook_path=None):
+            renderer = super()._notebook_renderer_factory(notebook_path)
+            renderer.__class__ = RoomRenderer  # same state, plus the readiness event
+            renderer.ready = asyncio.Event()
+            return renderer
+
+    return FabriqueKernelManager
