@@ -30,9 +30,11 @@ workshop: $(STAMP)
 	$(BIN)/python -m workbench.server apps/ --Voila.ip=$(HOST) --port=$(PORT) --no-browser \
 		--Voila.port_retries=0 --participants=$(PARTICIPANTS)
 
+# the whole suite, then the unit suite again at three awkward dates (libfaketime)
 test: $(STAMP)
 	bash scripts/test-system-deps.sh
 	$(BIN)/python -m pytest
+	bash scripts/test-under-faketime.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

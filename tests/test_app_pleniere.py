@@ -470,3 +470,19 @@ def test_builder_never_raises(monkeypatch):
     assert "Le calcul n'a pas pu être affiché" in html.unescape(app.widget.children[1].value)
     app.apply_request()
     assert os.environ.get(P.TOKEN_ENV) is None
+
+
+def test_the_room_status_is_shown_in_french(app):
+    app.show_room({"ready": True, "message_fr": "Salle prête : 55 postes sur 55", "in_use": 3})
+    shown = html.unescape(app.room_html.value).replace("\xa0", " ")
+    assert "Salle prête : 55 postes sur 55" in shown
+    assert "3 postes occupés" in html.unescape(app.room_html.value)
+    app.show_room(None)
+    assert app.room_html.value == ""
+
+
+def test_room_status_outside_the_workshop_server_is_none(monkeypatch):
+    monkeypatch.delenv("FABRIQUE_ROOM_STATUS_URL", raising=False)
+    assert P.room_status() is None
+    monkeypatch.setenv("FABRIQUE_ROOM_STATUS_URL", "http://127.0.0.1:9/fabrique/salle")
+    assert P.room_status(timeout=0.5) is None  # nothing listens: no error either

@@ -28,3 +28,18 @@ def test_environment_yml_matches_pyproject():
         conda_name = norm(CONDA_NAMES.get(name.replace("_", "-"), name))[0]
         assert conda.get(conda_name) == spec, (name, spec, conda.get(conda_name))
     assert conda["python"] == "==3.11"
+
+
+def test_installed_versions_meet_the_security_floors():
+    """Versions below these carry published advisories (pyproject.toml says which)."""
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    floors = {"voila": "0.5.8", "jupyter_server": "2.21.1", "tornado": "6.5.8"}
+    for name, floor in floors.items():
+        assert Version(version(name)) >= Version(floor), (name, version(name), floor)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = dict(norm(r) for r in project["dependencies"])
+    for name, floor in floors.items():
+        assert f">={floor}" in declared[name], (name, declared[name])

@@ -69,6 +69,10 @@ def test_facilitator_journey(context, voila_server, token, tmp_path):
               timeout=120_000)
     page.wait_for_selector(".fab-session-title-input input", timeout=60_000)
     assert "Plénière" in page.inner_text("body")
+    # the room's readiness, from the same signal as make workshop and these tests
+    page.wait_for_function("() => /Salle (prête|en préparation)\\s*:\\s*\\d+ postes sur 6/.test("
+                           "document.querySelector('.fab-room')?.innerText || '')",
+                           timeout=30_000)
 
     # open a session from the page: its code, very large, and the participants' link
     page.locator(".fab-session-title-input input").fill("Plénière <i>test</i> navigateur")

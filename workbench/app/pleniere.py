@@ -307,7 +307,10 @@ class Pleniere(WorkshopApp):
                 "rapport à imprimer ou à diffuser.")) + "</p>"),
             self.export_button, self.export_msg], layout=W.Layout(display="none"))
         self.session_box.add_class("fab-session-box")
-        self.widget.children = (self._style, header, bar, self.session_msg, self.session_box)
+        self.room_html = _html()
+        self.show_room(room_status())
+        self.widget.children = (self._style, header, self.room_html, bar, self.session_msg,
+                                self.session_box)
 
     def _lever_figure(self):
         from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
@@ -727,12 +730,30 @@ class Pleniere(WorkshopApp):
         self._task = loop.create_task(self._poll_loop())
         return True
 
+    def show_room(self, status: dict | None) -> None:
+        """« Salle prête : 55 postes sur 55 » (or the count while the room fills), from the
+        workshop server's readiness signal; nothing when it is not known."""
+        if not status:
+            self.room_html.value = ""
+            return
+        css = "fab-state-open" if status.get("ready") else "fab-state-closed"
+        busy = status.get("in_use", 0)
+        self.room_html.value = (
+            f'<p class="fab-room"><span class="fab-state {css}">'
+            f'{_e(french_spacing(status.get("message_fr", "")))}</span>'
+            f" · {busy} poste{'s' if busy > 1 else ''} occupé{'s' if busy > 1 else ''}</p>")
+
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()
         failures = 0
         while self._alive():
             await asyncio.sleep(self.poll_seconds)
-            if not self._alive() or self.session is None:
+            if not self._alive():
+                continue
+            status = await loop.run_in_executor(None, room_status)
+            if self._alive():
+                self.show_room(status)
+            if self.session is None:
                 continue
             code, after = self.session.code, self.last_id
             try:
@@ -755,6 +776,23 @@ class Pleniere(WorkshopApp):
         if self._task is not None:
             self._task.cancel()
         self.widget.close()
+
+
+def room_status(timeout: float = 2.0) -> dict | None:
+    """The workshop server's readiness signal ($FABRIQUE_ROOM_STATUS_URL, set by
+    workbench/server for its kernels), or None outside it or when it does not answer."""
+    import json
+    import urllib.request
+
+    url = os.environ.get("FABRIQUE_ROOM_STATUS_URL", "")
+    if not url.startswith("http://"):
+        return None
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return json.load(r)
+    except (OSError, ValueError):
+        log.debug("room status unavailable", exc_info=True)
+        return None
 
 
 def _write_text(path: Path, text: str) -> Path:
