@@ -848,6 +848,10 @@ def table(res: dict) -> list[tuple[str, str, str]]:
 
 
 def main() -> int:
+    if "--arrivals" in sys.argv[1:]:  # the room's first minute: benchmarks/arrivals.py
+        from arrivals import main as arrivals_main
+
+        return arrivals_main(sys.argv[1:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--participants", type=int, default=50)
     ap.add_argument("--moves", type=int, default=40, help="keyboard lever moves in Chromium")
