@@ -486,3 +486,28 @@ def test_room_status_outside_the_workshop_server_is_none(monkeypatch):
     assert P.room_status() is None
     monkeypatch.setenv("FABRIQUE_ROOM_STATUS_URL", "http://127.0.0.1:9/fabrique/salle")
     assert P.room_status(timeout=0.5) is None  # nothing listens: no error either
+
+
+def test_the_projected_qr_code_encodes_the_public_join_link(app, monkeypatch):
+    import segno
+
+    monkeypatch.setenv("FABRIQUE_PUBLIC_URL", "http://192.168.1.20:8866/")
+    session = app.open_session("Atelier QR")
+    link = f"http://192.168.1.20:8866/voila/render/atelier.ipynb?atelier={session.code}"
+    shown = app.join_html.value
+    assert 'class="fab-qr"' in shown and "Scannez pour participer" in shown
+    # the drawn modules are exactly those of this link's QR code (not 127.0.0.1, no token)
+    path = re.search(r'class="qrline"[^>]*d="([^"]+)"', shown).group(1)
+    expected = segno.make(link, error="m").svg_inline(scale=5, border=4)
+    assert f'd="{path}"' in expected
+    other = segno.make(link.replace("192.168.1.20", "127.0.0.1"), error="m").svg_inline(
+        scale=5, border=4)
+    assert f'd="{path}"' not in other
+    assert "jeton" not in shown and "http" not in shown.split('class="fab-qr"')[1]
+
+
+def test_no_qr_code_for_a_link_a_phone_cannot_open():
+    from workbench.app.pleniere import join_qr
+
+    assert join_qr("/voila/render/atelier.ipynb?atelier=ABC") == ""
+    assert join_qr("http://10.0.0.5:8866/x").startswith('<div class="fab-qr"')

@@ -90,6 +90,9 @@ CSS = ATELIER_CSS + """
 .fab-pleniere .fab-code { font: 800 5.5rem/1.05 ui-monospace, "DejaVu Sans Mono", Menlo,
   Consolas, monospace; letter-spacing: 0.06em; color: #000; white-space: nowrap; }
 .fab-pleniere .fab-join-text { flex: 1 1 22rem; min-width: 0; }
+.fab-pleniere .fab-qr { flex: 0 0 auto; text-align: center; font-size: 0.9rem;
+  color: var(--fab-muted); }
+.fab-pleniere .fab-qr svg { display: block; width: 14rem; height: 14rem; background: #fff; }
 .fab-pleniere .fab-session-title { font-size: 1.5rem; font-weight: 750; }
 .fab-pleniere .fab-join-link { display: block; font-size: 1.15rem; font-weight: 700;
   color: var(--fab-accent); overflow-wrap: anywhere; }
@@ -147,6 +150,20 @@ CSS = ATELIER_CSS + """
 
 
 # -- the app ----------------------------------------------------------------------------------
+
+
+def join_qr(link: str) -> str:
+    """The join link as an inline SVG QR code, drawn here (segno: no network, no image
+    file), for the room's phones to scan from the projected screen; nothing for a relative
+    link, which a phone could not open."""
+    if not link.startswith(("http://", "https://")):
+        return ""
+    import segno  # only the Plénière draws one
+
+    svg = segno.make(link, error="m").svg_inline(
+        scale=5, border=4, title="QR code du lien de l'atelier", dark="#000", light="#fff")
+    return (f'<div class="fab-qr" role="img" aria-label="QR code du lien de l\'atelier">'
+            f"{svg}<div>Scannez pour participer</div></div>")
 
 
 def _count_fr(n: int) -> str:
@@ -469,7 +486,7 @@ class Pleniere(WorkshopApp):
             f'<div class="fab-session-title">{_e(s.title)}</div>'
             "<div>Pour participer : ouvrez Atelier 2030 et saisissez ce code, ou suivez le lien "
             f'<a class="fab-join-link" href="{_e(link)}" target="_blank">{_e(link)}</a></div>'
-            f"<div>{state}</div></div></div>")
+            f"<div>{state}</div></div>{join_qr(link)}</div>")
         self.close_button.layout.display = None if s.open else "none"
 
     def ask_close(self) -> None:
