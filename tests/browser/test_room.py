@@ -123,7 +123,9 @@ def test_beyond_the_cap_the_room_is_full(small_room, context):
     try:
         for _ in range(8):  # take every seat the cap allows
             s = status(small_room)
-            if s["kernels"] >= s["max_kernels"] and s["pools"]["atelier.ipynb"]["ready"] == 0:
+            seats = s["pools"]["atelier.ipynb"]
+            if (s["kernels"] >= s["max_kernels"] and seats["ready"] == 0
+                    and seats["starting"] == 0):  # no seat free and none on its way
                 break
             page = context.new_page()
             pages.append(page)

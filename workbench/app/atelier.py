@@ -189,12 +189,10 @@ class WorkshopApp(ABC):
 
     def apply_request(self) -> None:
         """In Voilà: wait for the browser's request (pre-started kernels), then apply it."""
-        try:
-            from voila.utils import wait_for_request
+        from .voila_request import wait_for_request  # not voila.utils: 46 MB per kernel
 
-            wait_for_request()
-        except Exception:
-            log.info("not in a Voilà kernel; no query string")
+        if not wait_for_request():
+            log.info("not in a pre-started Voilà kernel, or no request: no query string")
         self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
 
 

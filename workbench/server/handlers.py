@@ -54,7 +54,7 @@ class RoomVoilaHandler(TornadoVoilaHandler):
         km = self.kernel_manager
         notebook = (self.notebook_path or path or "").lstrip("/")
         if km.is_pooled(notebook) and km.get_pool_size(notebook) == 0:
-            if km.at_cap():
+            if km.room_full(notebook):
                 return self._send("salle-complete.html", 503)
             km.note_waiter()
             return self._send("attente.html", 200, notebook)

@@ -61,11 +61,14 @@ class RoomMixin:
     disconnect_grace = 40.0  # seconds a handed-out kernel may have no connection
     ready_timeout = 300.0  # seconds a pooled kernel may take to run its notebook
     seats_notebook = "atelier.ipynb"  # the participants' page: its pool is the room's seats
+    shard = ""  # this server's name behind a reverse proxy (deploy/), shown in the status
 
     def __init__(self, **kwargs):
         self._room_targets: dict[str, int] = {}
         self._room_kwargs: dict[str, dict] = {}
-        self._starting: dict[str, int] = {}
+        self._starting: dict[str, int] = {}  # pool refills under way, until ready or failed
+        self._launching = 0  # …of which not yet a listed kernel (no double count at the cap)
+        self._stopping: set[str] = set()  # being shut down: leaving, not counted at the cap
         self._failures: dict[str, int] = {}
         self._last_arrival = 0.0
         self._last_waiter = 0.0
@@ -126,7 +129,8 @@ class RoomMixin:
         self._wake.set()
 
     def _live_count(self) -> int:
-        return len(self.list_kernel_ids()) + sum(self._starting.values())
+        live = set(self.list_kernel_ids()) - self._stopping
+        return len(live) + self._launching
 
     def _deficit(self) -> str | None:
         """The notebook whose pool is furthest below its target, if any can start."""
@@ -161,7 +165,11 @@ class RoomMixin:
     async def _start_pooled(self, nb: str) -> None:
         content = None
         try:
-            content = await self._initialize(nb, None, **self._room_kwargs[nb])
+            self._launching += 1
+            try:
+                content = await self._initialize(nb, None, **self._room_kwargs[nb])
+            finally:
+                self._launching -= 1  # listed from now on (or never started)
             renderer: RoomRenderer = content["renderer"]
             waiting = asyncio.ensure_future(renderer.ready.wait())
             done, _ = await asyncio.wait({waiting, content["task"]},
@@ -210,6 +218,11 @@ class RoomMixin:
     def at_cap(self) -> bool:
         return bool(self.max_kernels) and self._live_count() >= self.max_kernels
 
+    def room_full(self, notebook: str) -> bool:
+        """At the cap with no seat on its way: « salle complète ». While a refill is under
+        way the visitor waits for it instead."""
+        return self.at_cap() and not self._starting.get(notebook, 0)
+
     def room_status(self) -> dict[str, Any]:
         """Counts only, never a kernel id: safe to show anyone."""
         pools = {nb: {"ready": len(self._pools.get(nb, ())), "target": target,
@@ -230,7 +243,8 @@ class RoomMixin:
             message = f"Salle en préparation : {ready} postes sur {target}"
         return {"ready": filled, "postes_prets": ready, "postes": target, "pools": pools,
                 "kernels": live, "in_use": max(0, live - pooled),
-                "max_kernels": self.max_kernels, "message_fr": message}
+                "max_kernels": self.max_kernels, "message_fr": message,
+                **({"shard": self.shard} if self.shard else {})}
 
     # -- freeing ------------------------------------------------------------------------------
 
@@ -263,9 +277,12 @@ class RoomMixin:
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         self._handed_out.pop(kernel_id, None)
         self._no_connection_since.pop(kernel_id, None)
+        self._stopping.add(kernel_id)
+        self._wake_filler()  # its place at the cap is free already
         try:
             return await super().shutdown_kernel(kernel_id, *args, **kwargs)
         finally:
+            self._stopping.discard(kernel_id)
             self._wake_filler()
 
 
