@@ -7,6 +7,8 @@
 #   only recommends fonts and recommends are skipped);
 # - Debian's faketime (libfaketime): `make test` re-runs the unit suite at three awkward
 #   moments (New Year's Day, New Year's Eve late in the evening, the night the clocks change);
+# - Debian's nginx: tests/browser/test_shards.py runs deploy/nginx/fabrique.conf in front of two
+#   workshop servers (started by the test on loopback; the package's own service is not used);
 # - Debian's postgresql server (tests/test_store.py starts a throwaway cluster with the
 #   /usr/lib/postgresql/*/bin binaries, as the `postgres` user when run as root).
 # Installed when missing and we are root (one apt-get update for all); otherwise those tests skip
@@ -17,6 +19,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libatomic\.so\.1 ' || need+=(libatomic1)
 compgen -G '/usr/share/fonts/*/*/*.[ot]tf' >/dev/null || need+=(fonts-dejavu-core)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 have_pg=false
 for bin in /usr/lib/postgresql/*/bin; do
   if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] && [ -x "$bin/postgres" ]; then have_pg=true; fi

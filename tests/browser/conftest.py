@@ -81,13 +81,15 @@ def wait_until_ready(server: VoilaServer, timeout: float = ROOM_READY_TIMEOUT) -
         time.sleep(0.5)
 
 
-def start_server(tmp: Path, participants: int = PARTICIPANTS, *extra: str) -> VoilaServer:
+def start_server(tmp: Path, participants: int = PARTICIPANTS, *extra: str,
+                 env: dict[str, str] | None = None) -> VoilaServer:
     """The workshop server as `make workshop` runs it (`python -m workbench.server apps/`,
     standalone Voilà reading the root voila.json), on a free port of 127.0.0.1, with
     FABRIQUE_VAR in ``tmp``. Returns once the port answers; then call wait_until_ready."""
     port = free_port()
     (tmp / "var").mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "FABRIQUE_VAR": str(tmp / "var"), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "FABRIQUE_VAR": str(tmp / "var"), "PYTHONWARNINGS": "ignore",
+           **(env or {})}
     env.pop("FABRIQUE_PARTICIPANTS", None)
     log = tmp / "voila.log"
     cmd = [sys.executable, "-m", "workbench.server", "apps/", "--Voila.ip=127.0.0.1",

@@ -3,8 +3,10 @@ tests that talk to the server as a hostile or scripted browser would."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from jupyter_server.services.kernels.connection.base import (
     deserialize_msg_from_ws_v1,
@@ -37,3 +39,9 @@ async def connect(base_url: str, kernel_id: str, subprotocols=(V1,), headers=Non
     url = base_url.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels"
     return await websocket_connect(HTTPRequest(url, headers=headers or {}),
                                    subprotocols=list(subprotocols) or None)
+
+
+def in_thread(coro_fn):
+    """Run an asyncio coroutine in a thread of its own (Playwright's sync API owns a loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_fn())).result(timeout=60)

@@ -9,7 +9,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
@@ -17,6 +16,7 @@ from tornado.websocket import websocket_connect
 
 from . import kernel_ws
 from .conftest import start_server, stop_server, wait_until_ready
+from .kernel_ws import in_thread
 
 APP = "/voila/render/atelier.ipynb"
 
@@ -43,12 +43,6 @@ def wait_for(predicate, timeout_ms: int, page) -> None:
             return
         page.wait_for_timeout(250)
     assert predicate()
-
-
-def in_thread(coro_fn):
-    """Run an asyncio coroutine in a thread of its own (Playwright's sync API owns a loop)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(coro_fn())).result(timeout=60)
 
 
 @pytest.fixture(scope="module")

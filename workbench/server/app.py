@@ -78,9 +78,13 @@ class FabriqueServer(Voila):
     public_url = Unicode(os.environ.get("PUBLIC_URL", ""), config=True,
                          help="The address participants' devices use (default: detected).")
 
+    shard = Unicode(os.environ.get("FABRIQUE_SHARD", ""), config=True,
+                    help="This server's name behind a reverse proxy (deploy/): shown in "
+                         "/fabrique/salle so that each shard's room can be told apart.")
+
     aliases = {**Voila.aliases, "participants": "FabriqueServer.participants",
                "max-kernels": "FabriqueServer.max_kernels",
-               "public-url": "FabriqueServer.public_url"}
+               "public-url": "FabriqueServer.public_url", "shard": "FabriqueServer.shard"}
 
     def initialize(self, argv=None):
         super().initialize(argv)
@@ -125,6 +129,7 @@ class FabriqueServer(Voila):
         km.max_kernels = self.max_kernels or cap_for(pool_for(self.participants), memory_mb)
         km.refill_quiet = self.refill_quiet
         km.disconnect_grace = self.disconnect_grace
+        km.shard = self.shard
         km.fill_concurrency = max(1, os.cpu_count() or 1)
         # Voilà 0.5 applies Voila.tornado_settings after the Application is built, too late
         # for compression; a setting passed to the constructor is read in time.
