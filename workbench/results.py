@@ -114,6 +114,9 @@ class Results:
         tmp = p.with_name(f".{p.name}.tmp{suffix}")
         wide = self.to_wide()
         wide.columns = [c.capitalize() if isinstance(c, str) else c for c in wide.columns]
+        for col in wide.columns:  # the scenario column carries participants' pseudonyms
+            if wide[col].dtype == object:
+                wide[col] = wide[col].map(neutralise_cell)
         try:
             if suffix == ".csv":
                 wide.to_csv(tmp, index=False)
@@ -124,3 +127,17 @@ class Results:
         finally:
             tmp.unlink(missing_ok=True)
         return p
+
+
+#: what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection": = + - @, and
+#: tab and carriage return, which some spreadsheets skip before looking)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """A text cell that a spreadsheet would run as a formula, made plain text by a leading
+    apostrophe (OWASP's rule); anything else unchanged. The file then reads back through
+    pyam with the apostrophe kept: the same name every time."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
