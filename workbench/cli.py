@@ -14,6 +14,7 @@ import pandas as pd
 
 from .errors import WorkbenchError
 from .territory import DEFAULT_TERRITORY
+from .text import printable
 
 
 def _scenario(arg: str, registry):
@@ -171,9 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except WorkbenchError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {printable(err)}", file=sys.stderr)
         return 2
     except KeyError as err:  # a year outside 2021-2050
-        print(f"error: {err.args[0]}", file=sys.stderr)
+        print(f"error: {printable(err.args[0])}", file=sys.stderr)
+        return 2
+    except (RecursionError, OverflowError, MemoryError) as err:  # hostile input, never a
+        print(f"error: the input is too large or too deeply nested "  # traceback
+              f"({type(err).__name__})", file=sys.stderr)
         return 2
     return 0

@@ -59,14 +59,18 @@ class Lever:
         rng_fr = f"entre {_fr(self.min)} et {_fr(self.max)} {self.unit_fr}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(
-                f"lever '{self.id}': {value!r} is not a number (allowed range {rng})",
+                f"lever '{self.id}': {str(value)[:40]!r} is not a number (allowed range {rng})",
                 f"« {self.label_fr} » : la valeur doit être un nombre {rng_fr}.",
                 source=where,
             )
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer of thousands of digits
+            v = math.inf
         if not math.isfinite(v):
             raise ScenarioError(
-                f"lever '{self.id}': {value!r} is not a finite number (allowed range {rng})",
+                f"lever '{self.id}': {str(value)[:40]!r} is not a finite number "
+                f"(allowed range {rng})",
                 f"« {self.label_fr} » : la valeur doit être un nombre {rng_fr}.",
                 source=where,
             )

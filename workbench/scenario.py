@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ import yaml
 from . import __version__
 from .errors import ScenarioError
 from .levers import LeverRegistry, load_levers
+from .text import TextRefused, clean_line, clean_text
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_NAME = 80
@@ -59,17 +61,24 @@ class Scenario:
         return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False, width=90)
 
 
-def _check_text(value: object, key: str, where: str | None, limit: int) -> str:
+def _check_text(value: object, key: str, where: str | None, limit: int,
+                multiline: bool = False) -> str:
+    """A text field: the door's rules (workbench.text), a number or a date read as text."""
     if value is None:
         return ""
-    if not isinstance(value, str | int | float | dt.date):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
         raise ScenarioError(f"'{key}' must be text, got {type(value).__name__}",
                             f"Le champ « {key} » doit être du texte.", source=where)
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     if len(text) > limit:
         raise ScenarioError(f"'{key}' is {len(text)} characters long (at most {limit})",
                             f"Le champ « {key} » dépasse {limit} caractères.", source=where)
-    return text
+    if multiline:
+        return clean_text(text)
+    try:
+        return clean_line(text, f"Le champ « {key} »", limit, min_len=0)
+    except TextRefused as err:
+        raise ScenarioError(f"'{key}': {err}", err.message_fr, source=where) from None
 
 
 def scenario_from_dict(data: object, registry: LeverRegistry, where: str | None = None) -> Scenario:
@@ -101,12 +110,100 @@ def scenario_from_dict(data: object, registry: LeverRegistry, where: str | None 
     return Scenario(
         name=name, levers=values,
         title=_check_text(data.get("title"), "title", where, MAX_NAME * 2),
-        description=_check_text(data.get("description"), "description", where, MAX_TEXT),
+        description=_check_text(data.get("description"), "description", where, MAX_TEXT,
+                                multiline=True),
         author=_check_text(data.get("author"), "author", where, MAX_NAME),
         created=_check_text(data.get("created"), "created", where, 40),
         model_version=_check_text(data.get("model_version"), "model_version", where, 40)
         or __version__,
     )
+
+
+MAX_DEPTH = 20  # a scenario is two levels deep; `[` × 5000 overflowed the stack
+MAX_NUMBER_CHARS = 40  # a 4000-digit integer is not a lever value
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 readings of plain scalars, and refusals.
+
+    PyYAML implements YAML 1.1, where ``15:00`` is 900 (base 60), ``01604`` is 900 (octal),
+    ``0b10`` is 2, ``yes``/``no``/``on``/``off`` are booleans and ``1e3`` is a string. Here
+    only ``true``/``false`` are booleans, integers are decimal, ``1e3`` is a number, and
+    anything else stays text (which a lever then refuses as « not a number »). A key given
+    twice, nesting deeper than MAX_DEPTH and numbers longer than MAX_NUMBER_CHARS are
+    errors."""
+
+    yaml_implicit_resolvers = {}
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ScenarioError(
+                    f"nested more than {MAX_DEPTH} levels deep at line {mark.line + 1}",
+                    "Le fichier de scénario est mal formé.")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # PyYAML refuses it below, with its own message
+            if key in seen:
+                raise ScenarioError(
+                    f"key {str(key)[:40]!r} appears twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1})",
+                    f"Le champ « {str(key)[:40]} » apparaît deux fois.")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_int(self, node):
+        return int(self._number_text(node).replace("_", ""))
+
+    def construct_yaml_float(self, node):
+        text = self._number_text(node).replace("_", "")
+        special = text.lower().lstrip("+")
+        if special in (".inf", "-.inf", ".nan"):  # read, then refused as not finite
+            return {".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}[special]
+        return float(text)
+
+    def _number_text(self, node) -> str:
+        text = self.construct_scalar(node)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise ScenarioError(f"a number of {len(text)} characters at line "
+                                f"{node.start_mark.line + 1}",
+                                "Un nombre du fichier de scénario est trop long.")
+        return text
+
+
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+."))
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:timestamp", re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), list("0123456789"))
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)
+StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_yaml_float)
 
 
 def parse_scenario_yaml(text: str, registry: LeverRegistry, where: str | None = None) -> Scenario:
@@ -115,7 +212,15 @@ def parse_scenario_yaml(text: str, registry: LeverRegistry, where: str | None = 
         raise ScenarioError(f"file is larger than {MAX_FILE_BYTES // 1024} KiB",
                             "Le fichier de scénario est trop volumineux.", source=where)
     try:
-        data = yaml.safe_load(text)
+        loader = StrictLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except ScenarioError as err:
+        if err.source or not where:
+            raise
+        raise ScenarioError(err.detail, err.message_fr, source=where) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -51,6 +51,15 @@ from sqlalchemy.types import TypeDecorator
 
 from .errors import StoreError
 from .paths import var_dir
+from .text import (  # noqa: F401  (the limits are re-exported: the store's constraints)
+    MAX_GROUP,
+    MAX_PSEUDONYM,
+    MAX_TEXT,
+    MAX_TITLE,
+    TextRefused,
+    clean_line,
+    clean_text,
+)
 
 __all__ = ["Store", "StoreError", "Submission", "WorkshopSession", "format_code", "parse_code"]
 
@@ -60,10 +69,6 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 15
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
-MAX_TITLE = 120
-MAX_PSEUDONYM = 40
-MAX_GROUP = 40
-MAX_TEXT = 2000
 MAX_LEVERS = 200
 MAX_SHARE_CODE = 1000
 MAX_META = 64  # model_version, territory, lever ids, idempotency key
@@ -189,30 +194,20 @@ def _new_code() -> str:
 
 
 def _check_line(value: object, field: str, label_fr: str, min_len: int, max_len: int) -> str:
-    """A one-field text (pseudonym, group, title): stripped, length-capped, no control chars."""
-    if not isinstance(value, str):
-        raise StoreError(f"{field} must be text, got {type(value).__name__}",
-                         f"{label_fr} doit être du texte.")
-    value = value.strip()
-    if len(value) < min_len:
-        raise StoreError(f"{field} is empty", f"{label_fr} est vide : merci de le remplir.")
-    if len(value) > max_len:
-        raise StoreError(f"{field} is {len(value)} characters long (at most {max_len})",
-                         f"{label_fr} dépasse {max_len} caractères ({len(value)} saisis).")
-    bad = [c for c in value if c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cs")]
-    if bad:
-        raise StoreError(f"{field} contains control characters {sorted(set(bad))!r}",
-                         f"{label_fr} contient des caractères non autorisés.")
-    return value
+    """A one-field text (pseudonym, group, title): the door's rules (workbench.text)."""
+    try:
+        return clean_line(value, label_fr, max_len, min_len)
+    except TextRefused as err:
+        raise StoreError(f"{field}: {err}", err.message_fr) from None
 
 
 def _check_text(value: object) -> str:
-    """The participant's "why this future is desirable" text: stripped, 1..MAX_TEXT chars."""
+    """The participant's "why this future is desirable" text: cleaned, 1..MAX_TEXT chars."""
     label = "Le texte « pourquoi ce futur est souhaitable »"
     if not isinstance(value, str):
         raise StoreError(f"text must be a str, got {type(value).__name__}",
                          f"{label} doit être du texte.")
-    value = value.strip()
+    value = clean_text(value)
     if not value:
         raise StoreError("text is empty",
                          "Expliquez en quelques mots pourquoi ce futur est souhaitable.")
@@ -220,9 +215,9 @@ def _check_text(value: object) -> str:
         raise StoreError(f"text is {len(value)} characters long (at most {MAX_TEXT})",
                          f"{label} dépasse {MAX_TEXT} caractères ({len(value)} saisis) : "
                          "merci de le raccourcir.")
-    # NUL is refused by PostgreSQL and lone surrogates cannot be encoded: refuse them here.
-    if "\x00" in value or any(unicodedata.category(c) == "Cs" for c in value):
-        raise StoreError("text contains a NUL character or a lone surrogate",
+    # lone surrogates cannot be encoded: refuse them here (NUL is removed by clean_text)
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        raise StoreError("text contains a lone surrogate",
                          f"{label} contient des caractères non autorisés.")
     return value
 

@@ -91,6 +91,9 @@ def start_server(tmp: Path, participants: int = PARTICIPANTS, *extra: str,
     env = {**os.environ, "FABRIQUE_VAR": str(tmp / "var"), "PYTHONWARNINGS": "ignore",
            **(env or {})}
     env.pop("FABRIQUE_PARTICIPANTS", None)
+    # ipykernel does not redirect descriptor 2 under pytest: kernels would not run as in
+    # a workshop (the server's log would reach the page through sys.stderr)
+    env.pop("PYTEST_CURRENT_TEST", None)
     log = tmp / "voila.log"
     cmd = [sys.executable, "-m", "workbench.server", "apps/", "--Voila.ip=127.0.0.1",
            f"--port={port}", "--no-browser", "--Voila.port_retries=0",

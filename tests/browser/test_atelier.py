@@ -152,7 +152,7 @@ def test_a_participant_whose_kernel_died_is_told_and_keeps_the_future(context, v
     banner = page.locator(".fab-lost")
     banner.wait_for(state="visible", timeout=40_000)
     text = normalise(banner.inner_text())
-    assert "Le calcul de cette page s'est arrêté" in text and "enregistrés" in text
+    assert "Le calcul de cette page s'est arrêté" in text and "est bien enregistré" in text
     banner.locator("button").click()
     page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
     page.wait_for_function("() => document.querySelector('.fab-lever-digital_mediation')"

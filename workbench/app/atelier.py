@@ -9,10 +9,8 @@ shows a short French message, the details going to the server log."""
 
 from __future__ import annotations
 
-import html
 import logging
 import os
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -25,8 +23,11 @@ from ..codelist import app_variables
 from ..engine import Engine
 from ..errors import WorkbenchError
 from ..format import format_change, format_number, format_value, french_spacing, unit_fr
+from ..identity import kernel_device, submission_key
 from ..scenario import reference_scenarios, scenario_from_code
 from ..scorecard import STATUS_FR, evaluate
+from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
+from ..text import escape as _e
 from .overview import CSS as BASE_CSS
 from .overview import ServerLogHandler  # noqa: F401  (configures the app's server log)
 from .state import LeverState
@@ -35,7 +36,6 @@ log = logging.getLogger("workbench.app.atelier")
 
 TREND, MINE = "tendanciel", "mon-futur"
 YEARS = (2030, 2050)
-MAX_TEXT = 2000
 PLOT_HEIGHT = 260
 
 CSS = BASE_CSS + """
@@ -86,10 +86,6 @@ CSS = BASE_CSS + """
 .fab-atelier .fab-share { word-break: break-all; font-size: 0.9em; }
 .fab-atelier .widget-accordion { margin: 0.25rem 0 0.5rem; }
 """
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _html(value: str = "", css: str | None = None) -> W.HTML:
@@ -193,6 +189,7 @@ class WorkshopApp(ABC):
 
         if not wait_for_request():
             log.info("not in a pre-started Voilà kernel, or no request: no query string")
+        self.device = kernel_device()
         self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
 
 
@@ -211,7 +208,8 @@ class Atelier(WorkshopApp):
         self.pseudonym = ""
         self.group = ""
         self.request_url = ""
-        self._key = uuid.uuid4().hex
+        self.device = kernel_device()  # the visitor's, once the request has arrived
+        self._sent: set[int] = set()  # ids this page has already seen stored
         self.results = self.trend
         self._build()
         self.refresh()
@@ -507,14 +505,14 @@ class Atelier(WorkshopApp):
 
     def join(self, code: str, pseudonym: str, group: str = "") -> bool:
         """Join a workshop session with a pseudonym; a French message says what is wrong."""
-        pseudonym, group = (pseudonym or "").strip(), (group or "").strip()
+        try:  # the store's rules, at the door: refused now, while the fields can be edited
+            pseudonym = clean_line(pseudonym or "", "Le pseudonyme", MAX_PSEUDONYM)
+            group = clean_line(group or "", "Le nom du groupe", MAX_GROUP, min_len=0)
+        except TextRefused as err:
+            self.join_msg.value = _message(err.message_fr, ok=False)
+            return False
 
         def find_session():
-            if not pseudonym:
-                raise WorkbenchError("empty pseudonym", "Choisissez un pseudonyme.")
-            if len(pseudonym) > 40 or len(group) > 40:
-                raise WorkbenchError("pseudonym or group too long",
-                                     "Le pseudonyme et le groupe font 40 caractères au plus.")
             found = self.store.get_session(code or "")
             if not found.open:
                 raise WorkbenchError("session closed", "Cet atelier est clos.")
@@ -527,10 +525,29 @@ class Atelier(WorkshopApp):
         self.session_code, self.pseudonym, self.group = session.code, pseudonym, group
         label = f"Atelier « {session.title} » ({session.display_code})"
         who = f"{pseudonym}" + (f", groupe {group}" if group else "")
-        self.join_msg.value = _message(f"Bienvenue {who} ! {label}.", ok=True)
+        self.join_msg.value = (_message(f"Bienvenue {who} ! {label}.", ok=True)
+                               + self._already_received())
         for w in (self.join_code, self.join_name, self.join_group, self.join_button):
             w.disabled = True
         return True
+
+    def _already_received(self) -> str:
+        """After a reload or a server restart: which futures the store holds under this
+        pseudonym in this session, so the participant knows whether theirs landed."""
+        try:
+            mine = [s for s in self.store.submissions(self.session_code)
+                    if s.pseudonym == self.pseudonym and s.group == self.group]
+        except Exception:  # the store's failure is reported when sending, not here
+            log.info("could not list the futures already received", exc_info=True)
+            return ""
+        if not mine:
+            return ""
+        from .report import time_fr
+
+        listed = ", ".join(f"n° {s.id} ({time_fr(s.created)})" for s in mine[-5:])
+        word = "futur déjà reçu" if len(mine) == 1 else "futurs déjà reçus"
+        return ('<p class="fab-already">' + _e(french_spacing(
+            f"{len(mine)} {word} sous ce pseudonyme dans cet atelier : {listed}.")) + "</p>")
 
     def submit(self, text: str) -> bool:
         """Store the current future with its text; all or nothing."""
@@ -551,10 +568,14 @@ class Atelier(WorkshopApp):
 
         def store_it():
             values = {k: self.levers[k].check(v) for k, v in self.state.values.items()}
+            # the same future from the same device is the same submission: a double click,
+            # a retry after a reload or after a server restart is stored once
+            key = submission_key(self.device, self.session_code, self.pseudonym, self.group,
+                                 values, clean_text(text))
             return self.store.submit(self.session_code, self.pseudonym, values, text,
                                      group=self.group, share_code=code,
                                      model_version=__version__,
-                                     territory=self.engine.territory.id, key=self._key)
+                                     territory=self.engine.territory.id, key=key)
 
         self.submit_button.disabled = True
         try:
@@ -564,10 +585,16 @@ class Atelier(WorkshopApp):
             self.submit_button.disabled = False
         if sub is None:
             return False
-        self._key = uuid.uuid4().hex  # the next submission is a new one
+        again = sub.id in self._sent
+        self._sent.add(sub.id)
         self.last_submission = sub
-        self.submit_msg.value = _message(f"Merci {self.pseudonym} ! Votre futur est enregistré "
-                                         f"(n° {sub.id}).", ok=True)
+        if again:
+            self.submit_msg.value = _message(
+                f"Ce futur est déjà enregistré (n° {sub.id}) : il ne compte qu'une fois. "
+                "Changez un levier ou votre texte pour en proposer un autre.", ok=True)
+        else:
+            self.submit_msg.value = _message(
+                f"Merci {self.pseudonym} ! Votre futur est enregistré (n° {sub.id}).", ok=True)
         link = self.share_link(code)
         self.share.value = (f'<p class="fab-share">Lien pour le retrouver : '
                             f'<a href="{_e(link)}" target="_blank">{_e(link)}</a></p>')
@@ -642,7 +669,11 @@ def build_app(factory: Callable[[], WorkshopApp], what: str) -> WorkshopApp | _U
             from bokeh.resources import INLINE
 
             output_notebook(resources=INLINE, hide_banner=True)
-        return factory()
+        app = factory()
+        from .guard import guard_comms
+
+        guard_comms()  # the page may now open comms only for the app's widget models
+        return app
     except Exception as exc:
         log.exception("the %s could not be built", what)
         return _Unavailable(exc)

@@ -3,14 +3,13 @@
     >>> from workbench.app import reference_overview
     >>> reference_overview()          # an ipywidgets widget; display it in a notebook
 
-Every string shown comes through :func:`html.escape`, numbers are written the French way
+Every string shown comes through :func:`workbench.text.escape`, numbers are written the French way
 (``146 856``, ``8,1 %``, narrow no-break spaces), and a failure never reaches the page as a
 traceback: the participant reads a short French message while the details go to the server
 log (see :class:`ServerLogHandler`)."""
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ from ..format import (
     french_spacing,
     unit_fr,
 )
+from ..text import escape as _e
 
 __all__ = ["KEY_FIGURES", "ServerLogHandler", "failure_widget", "format_change",
            "format_number", "format_value", "french_spacing", "reference_overview", "unit_fr"]
@@ -62,10 +62,18 @@ class ServerLogHandler(logging.Handler):
                 while data:
                     data = data[os.write(fd, data):]
             else:
-                sys.stderr.write(data.decode("utf-8"))
-                sys.stderr.flush()
+                # no copy: descriptor 2 was not redirected (ipykernel does not when it runs
+                # under pytest), so the process's own stderr is still the server's log;
+                # sys.stderr would be the page
+                out = sys.__stderr__ if _in_kernel() else sys.stderr
+                out.write(data.decode("utf-8"))
+                out.flush()
         except Exception:
             self.handleError(record)
+
+
+def _in_kernel() -> bool:
+    return type(sys.stderr).__module__.startswith("ipykernel")
 
 
 def _setup_logging() -> None:
@@ -127,10 +135,6 @@ CSS = """
   .fab2030 .fab-card { padding: 0.75rem 0.75rem 1rem; }
 }
 """
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _paragraphs(text: str, css_class: str = "") -> str:

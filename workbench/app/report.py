@@ -9,11 +9,10 @@ The report's charts are inline SVG drawn here, not BokehJS: the file stays small
 inline is ~3.8 MB), opens without JavaScript or internet, prints as sharp vectors and reads
 in black and white (shapes and dash patterns, not colour alone, tell series apart). It loads
 nothing from elsewhere and holds no link to another host. Every text typed by participants
-(pseudonym, group, text) and the session title go through :func:`html.escape`."""
+(pseudonym, group, text) and the session title go through :func:`workbench.text.escape`."""
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from ..plots import OKABE_ITO
 from ..results import Results
 from ..scenario import Scenario, share_code
 from ..scorecard import STATUS_FR, evaluate
+from ..text import escape as _e
 
 log = logging.getLogger("workbench.app.report")
 
@@ -47,10 +47,6 @@ VERDICT_FR = {"accord": "large accord", "partage": "avis partagés", "desaccord"
 STATUS_SIGN = {"green": "✔", "amber": "◐", "red": "✘", "pending": "…"}
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 # -- formatting ------------------------------------------------------------------------------

@@ -25,12 +25,13 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from ..identity import DEVICE_HEADER
 from . import handlers as H
 from .network import public_base_url
 from .room import room_kernel_manager
 
 ATELIER = "atelier.ipynb"
-KERNEL_MB = 200  # a participant kernel with the full app, rounded up (README, measured)
+KERNEL_MB = 160  # a full-app participant kernel: 134–139 MB measured (README), room to grow
 RESERVED_MB = 3000  # the server, the OS and the Plénière
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
@@ -97,6 +98,9 @@ class FabriqueServer(Voila):
         extra = dict(extra) if isinstance(extra, dict) else {}
         self.config.VoilaConfiguration.resources = {
             **extra, "fabrique_bokeh_js": H.bokeh_js_url(self.base_url)}
+        # the participant's device id reaches the kernel as HTTP_X_FABRIQUE_APPAREIL
+        headers = list(self.config.VoilaConfiguration.get("http_header_envs", []) or [])
+        self.config.VoilaConfiguration.http_header_envs = sorted({*headers, DEVICE_HEADER})
         hide_kernel_ids()
 
     def init_settings(self):

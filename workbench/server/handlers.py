@@ -17,6 +17,8 @@ from tornado import web
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from ..identity import DEVICE_COOKIE, DEVICE_DAYS, DEVICE_HEADER, new_device, valid_device
+
 PAGES = Path(__file__).with_name("pages")
 V1 = "v1.kernel.websocket.jupyter.org"
 
@@ -51,6 +53,7 @@ class RoomVoilaHandler(TornadoVoilaHandler):
 
     async def get(self, path=None):
         self.xsrf_token  # noqa: B018  (sets the cookie)
+        self._hand_device_to_kernel()
         km = self.kernel_manager
         notebook = (self.notebook_path or path or "").lstrip("/")
         if km.is_pooled(notebook) and km.get_pool_size(notebook) == 0:
@@ -61,6 +64,16 @@ class RoomVoilaHandler(TornadoVoilaHandler):
         if not km.is_pooled(notebook) and km.at_cap():
             return self._send("salle-complete.html", 503)
         return await super().get(path)
+
+    def _hand_device_to_kernel(self) -> None:
+        """The browser's device id (see workbench.identity): from its cookie, or a new one
+        set now; passed to the kernel as a request header that only the server writes."""
+        device = self.get_cookie(DEVICE_COOKIE, "")
+        if not valid_device(device):
+            device = new_device()
+            self.set_cookie(DEVICE_COOKIE, device, path=self.base_url or "/",
+                            expires_days=DEVICE_DAYS, httponly=True, samesite="Lax")
+        self.request.headers[DEVICE_HEADER] = device  # replaces whatever the client sent
 
     def _send(self, page: str, status: int, notebook: str = "") -> None:
         self.set_status(status)

@@ -1,0 +1,146 @@
+"""Exactly-once submissions: the key is derived from the participant's device (a cookie the
+page keeps) and the future itself, so a double click, a retry after a reload and a retry
+after the server was killed all count once; nothing acknowledged is ever lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from workbench.app.atelier import Atelier
+from workbench.identity import DEVICE_ENV, new_device, submission_key
+from workbench.store import Store
+
+from ..conftest import ROOT
+from ..conftest_pg import postgresql_server  # noqa: F401  (fixture)
+
+DEVICE = new_device()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgresql_server").new_database()
+
+
+@pytest.fixture
+def store(url):
+    s = Store(url)
+    yield s
+    s.dispose()
+
+
+def page(engine, store, monkeypatch, device=DEVICE) -> Atelier:
+    """A fresh page (a new kernel) of the browser whose device id is ``device``."""
+    monkeypatch.setenv(DEVICE_ENV, device)
+    return Atelier(engine, store=store)
+
+
+def test_a_double_click_counts_once(engine, store, monkeypatch):
+    session = store.create_session("Double clic")
+    app = page(engine, store, monkeypatch)
+    assert app.join(session.code, "Zoé")
+    app.controls["home_care_share"].slider.value = 75
+    assert app.submit("Vieillir chez soi.")
+    assert app.submit("Vieillir chez soi.")  # the second click of a double click
+    (sub,) = store.submissions(session.code)
+    assert "déjà enregistré" in app.submit_msg.value and f"n° {sub.id}" in app.submit_msg.value
+    # a changed lever (or text) is another future
+    app.controls["home_care_share"].slider.value = 80
+    assert app.submit("Vieillir chez soi.")
+    assert len(store.submissions(session.code)) == 2
+
+
+def test_a_retry_after_a_reload_counts_once_and_the_page_says_it_landed(engine, store,
+                                                                        monkeypatch):
+    session = store.create_session("Rechargement")
+    first = page(engine, store, monkeypatch)
+    first.join(session.code, "Léo", "Groupe 3")
+    first.controls["home_care_share"].slider.value = 75
+    assert first.submit("Plus d'aide à domicile.")
+    (sub,) = store.submissions(session.code)
+    # the tab is reloaded: a new kernel, the same browser; joining says what was received
+    again = page(engine, store, monkeypatch)
+    assert again.join(session.code, "Léo", "Groupe 3")
+    assert "1 futur déjà reçu" in again.join_msg.value and f"n° {sub.id}" in again.join_msg.value
+    again.controls["home_care_share"].slider.value = 75
+    assert again.submit("Plus d'aide à domicile.")
+    assert [s.id for s in store.submissions(session.code)] == [sub.id]
+    assert f"n° {sub.id}" in again.submit_msg.value
+    # another browser sending the very same future is another participant
+    other = page(engine, store, monkeypatch, device=new_device())
+    other.join(session.code, "Léo", "Groupe 3")
+    other.controls["home_care_share"].slider.value = 75
+    assert other.submit("Plus d'aide à domicile.")
+    assert len(store.submissions(session.code)) == 2
+
+
+def test_the_key_depends_on_every_part_of_the_future():
+    base = (DEVICE, "ABCDEF", "Zoé", "", {"a": 1.0, "b": 2.0}, "texte")
+    key = submission_key(*base)
+    assert len(key) == 64 and key == submission_key(*base)
+    assert key == submission_key(DEVICE, "ABCDEF", "Zoé", "", {"b": 2.0, "a": 1}, "texte")
+    for i, changed in enumerate([new_device(), "ABCDEG", "Zoe", "G", {"a": 1.5, "b": 2.0},
+                                 "texte."]):
+        other = list(base)
+        other[i] = changed
+        assert submission_key(*other) != key, i
+
+
+WRITER = r"""
+import json, sys
+from workbench.store import Store
+from workbench.identity import submission_key
+url, code, device, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+store = Store(url)
+print("ready", flush=True)
+for i in range(n):
+    levers = {"fertility": 1.6, "home_care_share": 50.0 + i}
+    key = submission_key(device, code, f"p{i:02d}", "", levers, "texte")
+    sub = store.submit(code, f"p{i:02d}", levers, "texte", share_code="F1x",
+                       model_version="0", territory="grand-chambery", key=key)
+    print("ack", i, sub.id, flush=True)  # the participant's page shows « enregistré »
+"""
+
+
+def test_killing_the_writer_mid_burst_loses_nothing_acknowledged_and_retries_count_once(
+        url, store):
+    """kill -9 of the process writing a burst of 50 submissions, then every client retries
+    with its key: each acknowledged future is there, and no future is there twice."""
+    n = 50
+    session = store.create_session("Panne de serveur")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, url, session.code, DEVICE, str(n)],
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    acked: dict[int, int] = {}
+    assert proc.stdout.readline().strip() == "ready"
+    for line in proc.stdout:  # killed once a third of the burst is acknowledged
+        _, i, sub_id = line.split()
+        acked[int(i)] = int(sub_id)
+        if len(acked) >= n // 3:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    time.sleep(0.1)
+    stored = {s.id: s for s in store.submissions(session.code)}
+    assert set(acked.values()) <= set(stored)  # nothing acknowledged was lost
+    # every participant retries (those acknowledged too: their page may not have shown it)
+    for i in range(n):
+        levers = {"fertility": 1.6, "home_care_share": 50.0 + i}
+        key = submission_key(DEVICE, session.code, f"p{i:02d}", "", levers, "texte")
+        sub = store.submit(session.code, f"p{i:02d}", levers, "texte", share_code="F1x",
+                           model_version="0", territory="grand-chambery", key=key)
+        if i in acked:
+            assert sub.id == acked[i]
+    final = store.submissions(session.code)
+    assert len(final) == n and len({s.pseudonym for s in final}) == n
+    assert json.dumps(sorted(s.pseudonym for s in final)) == json.dumps(
+        [f"p{i:02d}" for i in range(n)])

@@ -1,0 +1,162 @@
+"""A hostile page on the kernel websocket of a workshop server started here: it may move the
+app's widgets and nothing else. No widget class the app does not use, no comm target
+beyond the widgets', and never a traceback (with the server's paths) back to the page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+from ..browser import kernel_ws
+from ..browser.conftest import start_server, stop_server, wait_until_ready
+from ..browser.kernel_ws import in_thread
+
+APP = "/voila/render/atelier.ipynb"
+KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+LEAKS = re.compile(r"Traceback|File \"/|site-packages|/work/|\.py\b|KeyError|TraitError")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = start_server(tmp_path_factory.mktemp("hostile"), 1, "--max-kernels=6")
+    try:
+        wait_until_ready(s)
+        yield s
+    finally:
+        stop_server(s)
+
+
+def kernel_of_a_page(server) -> str:
+    """A participant's kernel, as a page gets it (the HTML names its kernel); on the
+    waiting page, wait for a seat as the page itself does."""
+    deadline = time.monotonic() + 300
+    while True:
+        with urllib.request.urlopen(server.url + APP, timeout=120) as r:
+            found = KERNEL_ID.search(r.read().decode("utf-8", "replace"))
+        if found:
+            return found.group(1)
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(server.url + "/fabrique/salle?attente=1") as r:
+                if json.load(r)["pools"]["atelier.ipynb"]["ready"] > 0:
+                    break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("no seat within 5 minutes")
+
+
+@pytest.fixture(scope="module")
+def kernel(server) -> str:
+    return kernel_of_a_page(server)
+
+
+def comm_open(target: str, data: dict) -> dict:
+    msg = kernel_ws.message("comm_open", {"comm_id": uuid.uuid4().hex,
+                                          "target_name": target, "data": data})
+    msg["metadata"] = {"version": "2.1.0"}
+    return msg
+
+
+async def exchange(server, kernel_id: str, messages: list[dict], listen: float = 3.0):
+    """Send ``messages`` on the kernel's websocket; every message the page gets back."""
+    conn = await kernel_ws.connect(server.url, kernel_id)
+    try:
+        for msg in messages:
+            await conn.write_message(kernel_ws.encode(msg), binary=True)
+        got = []
+        loop = asyncio.get_running_loop()
+        end = loop.time() + listen
+        while (left := end - loop.time()) > 0:
+            try:
+                raw = await asyncio.wait_for(conn.read_message(), left)
+            except TimeoutError:
+                break
+            if raw is None:
+                break
+            if isinstance(raw, bytes):
+                got.append(kernel_ws.decode(raw)[1])
+        return got
+    finally:
+        conn.close()
+
+
+UPLOAD = {"state": {"_model_module": "@jupyter-widgets/controls",
+                    "_model_module_version": "2.0.0", "_model_name": "FileUploadModel",
+                    "_view_module": "@jupyter-widgets/controls",
+                    "_view_module_version": "2.0.0", "_view_name": "FileUploadView"},
+          "buffer_paths": []}
+
+
+def test_the_page_cannot_create_widgets_the_app_does_not_use(server):
+    kernel_id = kernel_of_a_page(server)
+    opens = [comm_open("jupyter.widget", UPLOAD),
+             comm_open("jupyter.widget", {"state": {**UPLOAD["state"],
+                                                    "_model_name": "OutputModel"}})]
+    got = in_thread(lambda: exchange(server, kernel_id, opens))
+    closed = {m["content"]["comm_id"] for m in got if m["header"]["msg_type"] == "comm_close"}
+    assert {m["content"]["comm_id"] for m in opens} <= closed  # each refused, closed at once
+    assert "a page tried to open a widget the app does not use" in server.log_tail(200)
+
+
+@pytest.mark.parametrize("bad", [
+    comm_open("jupyter.widget", {"state": {"_model_name": "FloatSliderModel"}}),  # no module
+    comm_open("jupyter.widget", {"nothing": True}),
+    comm_open("jupyter.widget", []),
+    comm_open("no.such.target", {}),
+    comm_open("jupyter.widget", {"state": {**UPLOAD["state"], "_model_name": "SliderModel",
+                                           "_model_module_version": "99"}}),
+    kernel_ws.message("comm_msg", {"comm_id": "not-a-comm", "data": {"method": "update"}}),
+], ids=["no-module", "no-state", "not-a-dict", "unknown-target", "bad-version", "no-comm"])
+def test_a_malformed_message_never_sends_a_traceback_to_the_page(server, kernel, bad):
+    got = in_thread(lambda: exchange(server, kernel, [bad]))
+    for m in got:
+        text = json.dumps(m["content"])
+        assert not LEAKS.search(text), text[:500]
+        assert m["header"]["msg_type"] not in ("stream", "error"), text[:500]
+
+
+def test_a_forged_update_of_a_real_widget_sends_no_traceback(server, kernel):
+    """A slider set to text: refused by the widget, and the page learns nothing."""
+    kernel_id = kernel
+
+    async def forge():
+        conn = await kernel_ws.connect(server.url, kernel_id)
+        try:
+            info = kernel_ws.message("comm_info_request", {"target_name": "jupyter.widget"})
+            await conn.write_message(kernel_ws.encode(info), binary=True)
+            comms = None
+            while comms is None:
+                _, msg = kernel_ws.decode(await asyncio.wait_for(conn.read_message(), 30))
+                if msg["header"]["msg_type"] == "comm_info_reply":
+                    comms = list(msg["content"]["comms"])
+            got = []
+            for comm_id in comms[:40]:  # whatever these are: sliders, buttons, texts…
+                bad = kernel_ws.message("comm_msg", {"comm_id": comm_id, "data": {
+                    "method": "update", "state": {"value": "abc", "min": {"x": 1},
+                                                  "_model_name": "FileUploadModel"},
+                    "buffer_paths": []}})
+                await conn.write_message(kernel_ws.encode(bad), binary=True)
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 4
+            while (left := end - loop.time()) > 0:
+                try:
+                    raw = await asyncio.wait_for(conn.read_message(), left)
+                except TimeoutError:
+                    break
+                if isinstance(raw, bytes):
+                    got.append(kernel_ws.decode(raw)[1])
+            return comms, got
+        finally:
+            conn.close()
+
+    comms, got = in_thread(forge)
+    assert len(comms) > 20  # the app's widgets were there to be forged
+    for m in got:
+        text = json.dumps(m["content"])
+        assert not LEAKS.search(text), text[:500]
+        assert m["header"]["msg_type"] not in ("stream", "error"), text[:500]

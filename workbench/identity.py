@@ -1,0 +1,55 @@
+"""A participant's device, and what makes a submission the same one again.
+
+One source of truth for both sides:
+
+- the workshop server gives every browser a random device id in an HttpOnly cookie
+  (``fabrique_appareil``) on its first page and hands it to that page's kernel as the
+  request header ``X-Fabrique-Appareil`` (set by the server, never taken from the client's
+  headers), which Voilà puts in the kernel's environment as ``HTTP_X_FABRIQUE_APPAREIL``;
+- the atelier derives each submission's idempotency key from that device and the future
+  itself (session, pseudonym, group, levers, text). A double click, a retry after a reload
+  and a retry after the server restarted all send the same key, so the store keeps one row.
+
+The device id is never shown, logged or stored; only a hash of it reaches the store, inside
+the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+
+DEVICE_COOKIE = "fabrique_appareil"
+DEVICE_HEADER = "X-Fabrique-Appareil"
+DEVICE_ENV = "HTTP_X_FABRIQUE_APPAREIL"
+DEVICE_DAYS = 30  # a borrowed tablet forgets it within a month
+_DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def valid_device(value: object) -> bool:
+    return isinstance(value, str) and _DEVICE_RE.fullmatch(value) is not None
+
+
+def new_device() -> str:
+    return secrets.token_urlsafe(18)  # 144 random bits, 24 characters
+
+
+def kernel_device(env: Mapping[str, str] = os.environ) -> str:
+    """This kernel's visitor's device id, or a random one (outside the workshop server,
+    or an old page): then only a double click is recognised, not a retry after a reload."""
+    value = env.get(DEVICE_ENV, "")
+    return value if valid_device(value) else uuid.uuid4().hex
+
+
+def submission_key(device: str, session_code: str, pseudonym: str, group: str,
+                   levers: Mapping[str, float], text: str) -> str:
+    """The idempotency key of one future sent from one device: 64 hex characters."""
+    payload = json.dumps([device, session_code, pseudonym, group,
+                          sorted((k, float(v)) for k, v in levers.items()), text],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
