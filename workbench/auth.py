@@ -77,3 +77,18 @@ def token_ok(given: str | None, expected: str | None) -> bool:
 
 def facilitator_url(token: str, base: str = LOCAL_URL) -> str:
     return f"{base}?{TOKEN_PARAM}={quote(token, safe='')}"
+
+
+REFUSED_FR = "Cette page est réservée à l'équipe d'animation."
+
+#: the cookie that proves, on the Plénière's kernel websocket, that its holder opened the
+#: page with the token (workbench.server checks it on every connection)
+PROOF_COOKIE = "fabrique_animateur"
+FACILITATOR_NOTEBOOKS = frozenset({"pleniere.ipynb"})
+
+
+def facilitator_proof(token: str) -> str:
+    """What the cookie holds: a hash of the token, never the token itself."""
+    import hashlib
+
+    return hashlib.sha256(("fabrique-animateur\x1f" + token).encode("utf-8")).hexdigest()

@@ -55,6 +55,7 @@ def test_refused_without_the_token(context, voila_server, token):
         for leak in (SECRET, session.code, "Atelier confidentiel", token):
             assert leak not in content, leak
         assert "Traceback" not in text and page.locator(".fab-session-box").count() == 0
+        assert "kernelId" not in content  # refused by the server: no kernel was handed out
         page.close()
 
 

@@ -5,9 +5,11 @@ beyond the widgets', and never a traceback (with the server's paths) back to the
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -24,7 +26,7 @@ LEAKS = re.compile(r"Traceback|File \"/|site-packages|/work/|\.py\b|KeyError|Tra
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("hostile"), 1, "--max-kernels=6")
+    s = start_server(tmp_path_factory.mktemp("hostile"), 1, "--max-kernels=12")
     try:
         wait_until_ready(s)
         yield s
@@ -160,3 +162,106 @@ def test_a_forged_update_of_a_real_widget_sends_no_traceback(server, kernel):
         text = json.dumps(m["content"])
         assert not LEAKS.search(text), text[:500]
         assert m["header"]["msg_type"] not in ("stream", "error"), text[:500]
+
+
+PLENIERE = "/voila/render/pleniere.ipynb"
+
+
+def test_the_plenieres_kernel_answers_only_the_holder_of_the_token(server, monkeypatch):
+    """Knowing the facilitator kernel's id is not enough: every connection must carry the
+    cookie that only a page opened with the token receives."""
+    from tornado.httpclient import HTTPClientError
+
+    from workbench.auth import PROOF_COOKIE, facilitator_token
+
+    monkeypatch.setenv("FABRIQUE_VAR", str(server.var))
+    monkeypatch.delenv("FABRIQUE_FACILITATOR_TOKEN", raising=False)
+    token = facilitator_token()  # as `make workshop` does before the server starts
+    deadline = time.monotonic() + 300
+    while True:  # the Plénière's pool holds one kernel: wait for it as its page would
+        with urllib.request.urlopen(f"{server.url}{PLENIERE}?jeton={token}",
+                                    timeout=120) as r:
+            body = r.read().decode("utf-8", "replace")
+            cookies = r.headers.get_all("Set-Cookie") or []
+        found = KERNEL_ID.search(body)
+        if found:
+            break
+        assert time.monotonic() < deadline, "no Plénière kernel within 5 minutes"
+        time.sleep(1)
+    kernel_id = found.group(1)
+    proof = [c.split(";")[0] for c in cookies if c.startswith(PROOF_COOKIE + "=")]
+    assert len(proof) == 1 and token not in proof[0]  # a hash of the token, not the token
+
+    async def connect(cookie: str | None):
+        headers = {"Cookie": cookie} if cookie else {}
+        try:
+            conn = await kernel_ws.connect(server.url, kernel_id, headers=headers)
+        except HTTPClientError as err:
+            return err.code
+        conn.close()
+        return 101
+
+    assert in_thread(lambda: connect(None)) == 403
+    assert in_thread(lambda: connect(f"{PROOF_COOKIE}={'0' * 64}")) == 403
+    assert in_thread(lambda: connect(proof[0])) == 101
+    # a participant's kernel needs no such cookie
+    participant = kernel_of_a_page(server)
+
+    async def plain():
+        conn = await kernel_ws.connect(server.url, participant)
+        conn.close()
+        return 101
+
+    assert in_thread(plain) == 101
+    assert token not in server.log.read_text(errors="replace")  # nor in the server's log
+    # a wrong or missing token: the French refusal, no cookie, and no kernel at all
+    before = json.load(urllib.request.urlopen(server.url + "/fabrique/salle"))["kernels"]
+    for query in ("?jeton=faux", "", f"?jeton={token[:-1]}"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{server.url}{PLENIERE}{query}", timeout=120)
+        assert refused.value.code == 403
+        body = html.unescape(refused.value.read().decode())
+        assert "réservée à l'équipe d'animation" in body and "kernelId" not in body
+        assert not [c for c in (refused.value.headers.get_all("Set-Cookie") or [])
+                    if c.startswith(PROOF_COOKIE)]
+    assert json.load(urllib.request.urlopen(server.url + "/fabrique/salle"))["kernels"] <= before
+
+
+@pytest.mark.parametrize("path", [
+    "/voila/files/voila.json", "/voila/files/apps/atelier.ipynb", "/voila/files/var/",
+    "/voila/static/..%2f..%2f..%2fvoila.json", "/voila/static/%2e%2e/%2e%2e/etc/passwd",
+    "/voila/templates/fabrique/static/..%2f..%2f..%2f..%2fvoila.json",
+    "/fabrique/bokeh/..%2f..%2fvoila.json",
+    "/api/contents", "/api/contents/voila.json", "/api/kernels", "/api/sessions",
+    "/api/terminals", "/api/kernelspecs", "/tree", "/lab", "/voila/api/contents",
+    "/voila/api/contents/atelier.ipynb",
+    "/voila/render/..%2fvoila.json", "/voila/render/%2e%2e%2fetc%2fpasswd",
+])
+def test_files_routes_and_apis_stay_closed(server, path):
+    """What held in the red-team pass: no file, listing or API beyond the apps."""
+    request = urllib.request.Request(server.url + path)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as r:
+            status, body = r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        status, body = err.code, err.read().decode("utf-8", "replace")
+    assert status in (400, 403, 404, 405), (status, body[:200])
+    assert "Internal Server Error" not in body
+    for secret in ("root:x:0:0", '"VoilaConfiguration"', '"cells"', "facilitator-token"):
+        assert secret not in body
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.parametrize("path,query", [("/", ""), ("/voila/tree", ""),
+                                        ("/", "?atelier=ABCDEF")])
+def test_the_bare_address_opens_the_atelier_and_lists_nothing(server, path, query):
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as moved:
+        opener.open(server.url + path + query, timeout=30)
+    assert moved.value.code in (301, 302)
+    assert moved.value.headers["Location"] == f"/voila/render/atelier.ipynb{query}"

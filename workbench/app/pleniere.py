@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import ipywidgets as W
 
 from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them here)
+    REFUSED_FR,
     TOKEN_ENV,
     TOKEN_FILE,
     TOKEN_PARAM,
@@ -64,7 +65,6 @@ from .report import (
 
 log = logging.getLogger("workbench.app.pleniere")
 
-REFUSED_FR = "Cette page est réservée à l'équipe d'animation."
 ATELIER_PATH = "/voila/render/atelier.ipynb"
 POLL_SECONDS = 2.0
 EXCERPT = 160  # characters of a text shown before « Lire tout le texte »

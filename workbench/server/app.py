@@ -23,7 +23,10 @@ import sys
 from traitlets import Float, Integer, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from ..identity import DEVICE_HEADER
 from . import handlers as H
@@ -151,6 +154,12 @@ class FabriqueServer(Voila):
                 cls = H.RoomVoilaHandler
             elif cls is RequestInfoSocketHandler:
                 cls = H.KernelOnlyRequestInfoHandler
+            elif cls is TornadoVoilaTreeHandler:  # the folder's listing: the atelier instead
+                cls, rest = H.ToAtelierHandler, []
+            elif cls is VoilaContentsHandler:  # the folder's contents API: closed
+                cls, rest = H.ClosedHandler, []
+            elif cls is TemplateStaticFileHandler:
+                cls = H.TemplateStaticHandler
             out.append((pattern, cls, *rest))
         base = self.server_url.rstrip("/")
         return [(f"{base}/fabrique/salle", H.RoomStatusHandler),

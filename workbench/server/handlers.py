@@ -8,6 +8,7 @@ import hashlib
 import html
 import ipaddress
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -15,12 +16,34 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from tornado import web
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from ..auth import (
+    FACILITATOR_NOTEBOOKS,
+    PROOF_COOKIE,
+    REFUSED_FR,
+    TOKEN_PARAM,
+    facilitator_proof,
+    facilitator_token,
+    token_ok,
+)
 from ..identity import DEVICE_COOKIE, DEVICE_DAYS, DEVICE_HEADER, new_device, valid_device
 
 PAGES = Path(__file__).with_name("pages")
 V1 = "v1.kernel.websocket.jupyter.org"
+
+
+class PlainErrors:
+    """Errors as a short French page: jupyter_server's error templates are not in Voilà's
+    template path, so its own error page failed into a bare 500."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        text = {403: "Accès refusé.", 404: "Page introuvable."}.get(
+            status_code, "La demande n'a pas abouti.")
+        self.finish(f'<!DOCTYPE html><html lang="fr"><meta charset="utf-8"><title>{text}'
+                    f"</title><p>{text}</p></html>")
 
 
 class RoomStatusHandler(JupyterHandler):
@@ -44,7 +67,7 @@ def _page(name: str) -> str:
     return (PAGES / name).read_text(encoding="utf-8")
 
 
-class RoomVoilaHandler(TornadoVoilaHandler):
+class RoomVoilaHandler(PlainErrors, TornadoVoilaHandler):
     """``/voila/render/<notebook>``: Voilà's page, or, when no pre-started kernel is free,
     a French waiting page that reloads itself as soon as one is; beyond the cap on live
     kernels, « salle complète ». It also sets the ``_xsrf`` cookie, without which the
@@ -56,6 +79,11 @@ class RoomVoilaHandler(TornadoVoilaHandler):
         self._hand_device_to_kernel()
         km = self.kernel_manager
         notebook = (self.notebook_path or path or "").lstrip("/")
+        if ".." in notebook.replace("\\", "/").split("/") or not notebook.endswith(".ipynb"):
+            raise web.HTTPError(404)  # the apps are notebooks in the apps' folder
+        if notebook in FACILITATOR_NOTEBOOKS and not self._prove_facilitator():
+            # no kernel for a visitor without the token: nothing to reach, nothing to hold
+            return self._send("reserve.html", 403)
         if km.is_pooled(notebook) and km.get_pool_size(notebook) == 0:
             if km.room_full(notebook):
                 return self._send("salle-complete.html", 503)
@@ -64,6 +92,17 @@ class RoomVoilaHandler(TornadoVoilaHandler):
         if not km.is_pooled(notebook) and km.at_cap():
             return self._send("salle-complete.html", 503)
         return await super().get(path)
+
+    def _prove_facilitator(self) -> bool:
+        """The page asked with the right token: a cookie (a hash of the token) lets its
+        websocket reach the Plénière's kernel. Without it, knowing the kernel's id is not
+        enough (V1OnlyConnection checks it on every connection)."""
+        given = self.get_argument(TOKEN_PARAM, "")
+        if not (given and token_ok(given, facilitator_token(create=False))):
+            return False
+        self.set_cookie(PROOF_COOKIE, facilitator_proof(given), path=self.base_url or "/",
+                        httponly=True, samesite="Strict")
+        return True
 
     def _hand_device_to_kernel(self) -> None:
         """The browser's device id (see workbench.identity): from its cookie, or a new one
@@ -81,7 +120,42 @@ class RoomVoilaHandler(TornadoVoilaHandler):
         self.set_header("Cache-Control", "no-store")
         base = html.escape(self.base_url, quote=True)
         self.finish(_page(page).replace("{{base_url}}", base)
-                    .replace("{{notebook}}", html.escape(notebook, quote=True)))
+                    .replace("{{notebook}}", html.escape(notebook, quote=True))
+                    .replace("{{message}}", html.escape(REFUSED_FR, quote=True)))
+
+
+class ToAtelierHandler(PlainErrors, JupyterHandler):
+    """The server's address alone (``/``, ``/voila/tree``) opens the participants' page,
+    with the query kept (``/?atelier=CODE``), instead of listing the apps' folder."""
+
+    def get(self, *args, **kwargs):
+        query = f"?{self.request.query}" if self.request.query else ""
+        self.redirect(f"{self.base_url}voila/render/atelier.ipynb{query}")
+
+
+class ClosedHandler(PlainErrors, JupyterHandler):
+    """A route Voilà opens and the workshop does not need (the folder's contents API)."""
+
+    def get(self, *args, **kwargs):
+        raise web.HTTPError(404)
+
+
+class TemplateStaticHandler(PlainErrors, TemplateStaticFileHandler):
+    """Voilà's template static files, where a path such as ``fabrique/static/..%2f..``
+    ended in an AssertionError (a 500 and a traceback in the log): a 404."""
+
+    @classmethod
+    def get_absolute_path(cls, root, path):
+        parts = os.path.normpath(path).split(os.path.sep, 2)
+        if len(parts) != 3 or parts[1] != "static" or ".." in parts:
+            raise web.HTTPError(404)
+        return super().get_absolute_path(root, path)
+
+    def parse_url_path(self, path):
+        parts = path.split("/", 2)
+        if len(parts) != 3 or parts[1] != "static":
+            raise web.HTTPError(404)
+        return super().parse_url_path(path)
 
 
 @cache
@@ -123,6 +197,14 @@ class V1OnlyConnection(ZMQChannelsWebsocketConnection):
         offered = self.websocket_handler.request.headers.get("Sec-WebSocket-Protocol", "")
         if V1 not in [p.strip() for p in offered.split(",")]:
             raise web.HTTPError(400, "kernel websockets require the v1 subprotocol")
+        handler = self.websocket_handler
+        notebook_of = getattr(handler.kernel_manager, "notebook_of", None)
+        if notebook_of is not None and notebook_of(self.kernel_id) in FACILITATOR_NOTEBOOKS:
+            token = facilitator_token(create=False)
+            proof = handler.get_cookie(PROOF_COOKIE, "")
+            if not (token and token_ok(proof, facilitator_proof(token))):
+                raise web.HTTPError(403, "the facilitator's kernel needs the facilitator's "
+                                         "cookie")
         await super().prepare()
 
 

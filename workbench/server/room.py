@@ -69,6 +69,7 @@ class RoomMixin:
         self._starting: dict[str, int] = {}  # pool refills under way, until ready or failed
         self._launching = 0  # …of which not yet a listed kernel (no double count at the cap)
         self._stopping: set[str] = set()  # being shut down: leaving, not counted at the cap
+        self._notebook_of: dict[str, str] = {}  # handed-out kernel -> its notebook
         self._failures: dict[str, int] = {}
         self._last_arrival = 0.0
         self._last_waiter = 0.0
@@ -205,7 +206,12 @@ class RoomMixin:
                                     **kwargs):
         result = await super().get_rendered_notebook(notebook_name, {}, **kwargs)
         self._handed_out[result[2]] = time.monotonic()
+        self._notebook_of[result[2]] = notebook_name.lstrip("/")
         return result
+
+    def notebook_of(self, kernel_id: str) -> str | None:
+        """The notebook a handed-out kernel runs (its websocket's rules depend on it)."""
+        return self._notebook_of.get(kernel_id)
 
     def note_waiter(self) -> None:
         """Someone is on the waiting page: refills start at once."""
@@ -277,6 +283,7 @@ class RoomMixin:
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         self._handed_out.pop(kernel_id, None)
         self._no_connection_since.pop(kernel_id, None)
+        self._notebook_of.pop(kernel_id, None)
         self._stopping.add(kernel_id)
         self._wake_filler()  # its place at the cap is free already
         try:
