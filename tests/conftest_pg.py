@@ -115,3 +115,21 @@ def postgresql_server() -> Iterator[PostgresServer]:
         if started or (data / "postmaster.pid").exists():
             run(str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-t", "30", "stop", "-m", "fast")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    """Each store test runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgresql_server").new_database()
+
+
+@pytest.fixture
+def store(url):
+    """A Store on each of the two backends (import ``url`` and ``store`` with it)."""
+    from workbench.store import Store
+
+    s = Store(url)
+    yield s
+    s.dispose()

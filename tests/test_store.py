@@ -31,23 +31,9 @@ from workbench.store import (
 from workbench.text import clean_text
 
 from .conftest import ROOT, free_port
-from .conftest_pg import postgresql_server  # noqa: F401  (fixture)
+from .conftest_pg import postgresql_server, store, url  # noqa: F401  (fixtures)
 
 LEVERS = {"fertility": 1.6, "renovation_rate": 2.5, "solar_share": 30.0}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    return request.getfixturevalue("postgresql_server").new_database()
-
-
-@pytest.fixture
-def store(url):
-    s = Store(url)
-    yield s
-    s.dispose()
 
 
 @pytest.fixture

@@ -11,30 +11,13 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from workbench.app.atelier import Atelier
 from workbench.identity import DEVICE_ENV, new_device, submission_key
-from workbench.store import Store
 
 from ..conftest import ROOT
-from ..conftest_pg import postgresql_server  # noqa: F401  (fixture)
+from ..conftest_pg import postgresql_server, store, url  # noqa: F401  (fixtures)
 
 DEVICE = new_device()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    return request.getfixturevalue("postgresql_server").new_database()
-
-
-@pytest.fixture
-def store(url):
-    s = Store(url)
-    yield s
-    s.dispose()
 
 
 def page(engine, store, monkeypatch, device=DEVICE) -> Atelier:
