@@ -175,3 +175,37 @@ def test_one_column_on_a_phone(browser, voila_server):
         assert size >= 16  # readable without zooming
     finally:
         ctx.close()
+
+
+def test_a_double_click_and_a_retry_after_a_reload_count_once(context, voila_server):
+    """The issue's measured case: Playwright's dblclick stored two futures. The key now
+    comes from the browser's device cookie and the future, so the double click, then a
+    reload and the same future sent again, all land as one row."""
+    store = voila_server.store()
+    session = store.create_session("Double clic")
+    page, _ = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}")
+
+    def join_and_send():
+        page.locator(".fab-join-pseudonyme input").fill("Zoé")
+        page.locator(".fab-join-button").click()
+        page.wait_for_selector("text=Bienvenue", timeout=20_000)
+        page.locator(".fab-text textarea").fill("Le même futur, envoyé deux fois.")
+
+    join_and_send()
+    page.locator(".fab-submit").dblclick()
+    page.wait_for_selector("text=enregistré", timeout=20_000)
+    page.wait_for_timeout(1500)  # the second click's answer, if any, has arrived
+    (sub,) = store.submissions(session.code)
+    assert [c["name"] for c in context.cookies() if c["name"] == "fabrique_appareil"]
+    # reload: a new kernel, the same browser; joining says what landed, resending counts once
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    join_and_send()
+    page.wait_for_selector("text=1 futur déjà reçu", timeout=20_000)
+    assert f"n° {sub.id}" in page.inner_text(".fab-atelier")
+    page.locator(".fab-submit").click()
+    page.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
+    shown = " ".join(page.inner_text(".fab-atelier").split())
+    assert f"(n° {sub.id})" in shown
+    assert [s.id for s in store.submissions(session.code)] == [sub.id]
+    page.close()

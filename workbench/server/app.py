@@ -102,8 +102,9 @@ class FabriqueServer(Voila):
         self.config.VoilaConfiguration.resources = {
             **extra, "fabrique_bokeh_js": H.bokeh_js_url(self.base_url)}
         # the participant's device id reaches the kernel as HTTP_X_FABRIQUE_APPAREIL
-        headers = list(self.config.VoilaConfiguration.get("http_header_envs", []) or [])
-        self.config.VoilaConfiguration.http_header_envs = sorted({*headers, DEVICE_HEADER})
+        # (on the configuration object itself: Voilà built it inside super().initialize)
+        headers = list(self.voila_configuration.http_header_envs or [])
+        self.voila_configuration.http_header_envs = sorted({*headers, DEVICE_HEADER})
         hide_kernel_ids()
 
     def init_settings(self):
