@@ -30,6 +30,10 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 # sequences and some scripts need them, but they alone do not make a value visible)
 ZERO_WIDTH = frozenset("\u200b\u2060\ufeff\u00ad\u180e")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# what no page or report may carry: raw controls and bidirectional controls, in one pass
+# (escape runs on every label of every lever move)
+_NOT_SHOWN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS))
+                           + "]")
 
 
 class TextRefused(ValueError):
@@ -85,10 +89,7 @@ def clean_text(value: str) -> str:
 def escape(text: object) -> str:
     """HTML-escaped text (quotes included) without any raw control character or
     bidirectional control."""
-    plain = _CONTROL_RE.sub("", str(text))
-    if any(c in BIDI_CONTROLS for c in plain):
-        plain = "".join(c for c in plain if c not in BIDI_CONTROLS)
-    return html.escape(plain, quote=True)
+    return html.escape(_NOT_SHOWN_RE.sub("", str(text)), quote=True)
 
 
 _UNPRINTABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")

@@ -16,12 +16,14 @@ import uuid
 import pytest
 
 from ..browser import kernel_ws
-from ..browser.conftest import start_server, stop_server, wait_until_ready
+from ..browser.conftest import REPO, start_server, stop_server, wait_until_ready
 from ..browser.kernel_ws import in_thread
 
 APP = "/voila/render/atelier.ipynb"
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
-LEAKS = re.compile(r"Traceback|File \"/|site-packages|/work/|\.py\b|KeyError|TraitError")
+# a traceback's marks, and any path of this checkout or of the installed packages
+LEAKS = re.compile("|".join([r"Traceback", r"File \"/", r"site-packages", r"\.py\b",
+                             r"KeyError", r"TraitError", re.escape(str(REPO))]))
 
 
 @pytest.fixture(scope="module")

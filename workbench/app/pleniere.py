@@ -43,8 +43,9 @@ from ..format import french_spacing
 from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
+from ..text import escape as _e
 from .atelier import CSS as ATELIER_CSS
-from .atelier import WorkshopApp, _e, _html, _message, _Unavailable, build_app
+from .atelier import WorkshopApp, _html, _message, _Unavailable, build_app
 from .report import (
     PARIS,
     _jitter,
