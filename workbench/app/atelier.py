@@ -30,6 +30,7 @@ from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, 
 from ..text import escape as _e
 from .overview import CSS as BASE_CSS
 from .overview import ServerLogHandler  # noqa: F401  (configures the app's server log)
+from .sharing import own_layout, share_alike
 from .state import LeverState
 
 log = logging.getLogger("workbench.app.atelier")
@@ -118,7 +119,8 @@ class LeverControl:
                                           tooltip=f"Aide : {lever.label_fr}",
                                           layout=W.Layout(width="auto"))
         self.help_button.add_class("fab-help-button")
-        self.help = _html(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>')
+        self.help = own_layout(
+            _html(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>'))
         self.help.layout.display = "none"
         self.help_button.observe(self._toggle_help, "value")
         self.slider = W.FloatSlider(
@@ -212,6 +214,7 @@ class Atelier(WorkshopApp):
         self._sent: set[int] = set()  # ids this page has already seen stored
         self.results = self.trend
         self._build()
+        share_alike(self.widget)  # identical layouts and styles, one model each
         self.refresh()
         self._start_heartbeat()
 

@@ -63,6 +63,7 @@ from .report import (
     time_fr,
     who,
 )
+from .sharing import own_layout, share_alike
 
 log = logging.getLogger("workbench.app.pleniere")
 
@@ -267,7 +268,8 @@ class Pleniere(WorkshopApp):
         self.counter = _html("", "fab-counter")
         self.refresh_button = W.Button(description="↻ Rafraîchir",
                                        tooltip="Chercher les nouveaux futurs maintenant")
-        self.close_button = W.Button(description="Clore l'atelier", button_style="warning")
+        self.close_button = own_layout(W.Button(description="Clore l'atelier",
+                                                button_style="warning"))
         self.confirm_yes = W.Button(description="Oui, clore l'atelier", button_style="danger")
         self.confirm_no = W.Button(description="Annuler")
         for w, css in ((self.refresh_button, "fab-refresh"), (self.close_button, "fab-close"),
@@ -277,10 +279,10 @@ class Pleniere(WorkshopApp):
         self.close_button.on_click(lambda _: self.ask_close())
         self.confirm_yes.on_click(lambda _: self.close_session())
         self.confirm_no.on_click(lambda _: self.cancel_close())
-        self.confirm_box = W.HBox([
+        self.confirm_box = own_layout(W.HBox([
             _html("<strong>Clore l'atelier ? Les participants ne pourront plus envoyer de "
                   "futur.</strong>"), self.confirm_yes, self.confirm_no],
-            layout=W.Layout(flex_flow="row wrap", display="none"))
+            layout=W.Layout(flex_flow="row wrap", display="none")))
         self.confirm_box.add_class("fab-toolbar")
         self.confirm_box.add_class("fab-confirm")
         actions = W.HBox([self.counter, self.refresh_button, self.close_button],
@@ -288,8 +290,8 @@ class Pleniere(WorkshopApp):
         actions.add_class("fab-toolbar")
         self.status_msg = _html()
         # futures received | comparison
-        self.empty_note = _html('<p class="fab-help">' + _e(french_spacing(
-            "Aucun futur reçu pour l'instant : ils s'affichent ici dès leur envoi.")) + "</p>")
+        self.empty_note = own_layout(_html('<p class="fab-help">' + _e(french_spacing(
+            "Aucun futur reçu pour l'instant : ils s'affichent ici dès leur envoi.")) + "</p>"))
         self.list_box = W.VBox([])
         self.list_box.add_class("fab-sub-list")
         subs_col = W.VBox([_html("<h2>Futurs reçus</h2>"), self.empty_note, self.list_box])
@@ -316,19 +318,20 @@ class Pleniere(WorkshopApp):
         self.export_button.add_class("fab-export")
         self.export_button.on_click(lambda _: self.export())
         self.export_msg = _html("", "fab-export-msg")
-        self.session_box = W.VBox([
+        self.session_box = own_layout(W.VBox([
             self.join_html, actions, self.confirm_box, self.status_msg, cols,
             _html("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             _html("<h2>Le futur de consensus</h2>"), self.consensus_html,
             _html("<h2>Exporter la séance</h2><p class='fab-help'>" + _e(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
                 "rapport à imprimer ou à diffuser.")) + "</p>"),
-            self.export_button, self.export_msg], layout=W.Layout(display="none"))
+            self.export_button, self.export_msg], layout=W.Layout(display="none")))
         self.session_box.add_class("fab-session-box")
         self.room_html = _html()
         self.show_room(room_status())
         self.widget.children = (self._style, header, self.room_html, bar, self.session_msg,
                                 self.session_box)
+        share_alike(self.widget)  # identical layouts and styles, one model each
 
     def _lever_figure(self):
         from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d

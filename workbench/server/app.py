@@ -7,7 +7,7 @@ It reads the same ``voila.json`` as plain ``voila`` and adds:
   and the cap on live kernels from it and the machine's memory;
 - ``GET /fabrique/salle``, the readiness signal: the browser tests wait for it, ``make
   workshop`` prints it, the Plénière shows it;
-- BokehJS served once as a long-cached file, and responses compressed;
+- BokehJS served once as a long-cached file, and responses compressed (static files once);
 - kernel websockets in the v1 protocol only, ``/voila/query`` for the kernels only, and no
   kernel id in the log at the default level.
 """
@@ -30,6 +30,7 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from ..identity import DEVICE_HEADER
 from . import handlers as H
+from .compression import CachedGzip
 from .network import public_base_url
 from .room import room_kernel_manager
 
@@ -140,8 +141,9 @@ class FabriqueServer(Voila):
         km.shard = self.shard
         km.fill_concurrency = max(1, os.cpu_count() or 1)
         # Voilà 0.5 applies Voila.tornado_settings after the Application is built, too late
-        # for compression; a setting passed to the constructor is read in time.
-        settings["compress_response"] = True
+        # for compression; a setting passed to the constructor is read in time. Tornado's
+        # gzip, with static files compressed once (workbench/server/compression.py).
+        settings["transforms"] = [CachedGzip]
         self.log.info("Participants : %svoila/render/%s", base, ATELIER)
         self.log.info("Salle : %d postes préparés pour %d participants (au plus %d noyaux)",
                       pool_for(self.participants), self.participants, km.max_kernels)

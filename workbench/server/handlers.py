@@ -185,6 +185,11 @@ class BokehJSHandler(JupyterHandler):
             raise web.HTTPError(404)
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
         self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        self.set_header("Etag", f'"{digest}"')  # the file's hash: compressed once, and 304s
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+            return
         self.finish(data)
 
 
