@@ -310,7 +310,9 @@ def test_default_is_sqlite_under_var(tmp_path, monkeypatch):
         s.create_session("défaut")
         assert (tmp_path / "var" / "fabrique.sqlite3").is_file()
         with s._engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            # a rollback journal, not WAL (its memory-mapped -shm could kill a kernel)
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
     finally:
@@ -346,3 +348,52 @@ def test_sqlite_tables_have_the_promised_schema(tmp_path):
         s2.dispose()
     finally:
         s.dispose()
+
+
+KERNEL = r"""
+import sys, uuid
+from workbench.store import Store, StoreError
+store = Store(sys.argv[1])
+code = store.create_session("Atelier").code
+levers = {"fertility": 1.6}
+def send(name):
+    try:
+        store.submit(code, name, levers, "Un futur.", share_code="F1", model_version="0.1",
+                     territory="grand-chambery", key=uuid.uuid4().hex)
+        return "stored"
+    except StoreError as err:
+        return "refused: " + err.message_fr
+print(send("avant"), flush=True)
+for line in sys.stdin:
+    print(send(line.strip()), flush=True)
+"""
+
+
+def test_a_store_file_damaged_under_a_kernel_is_reported_never_a_crash(tmp_path):
+    """SQLite in WAL mode maps its -shm index into every process: removing or truncating it
+    under a running kernel killed that kernel with SIGBUS. The store keeps a rollback
+    journal (no -shm, no memory map), so the same damage is an error, reported in French."""
+    db = tmp_path / "fabrique.sqlite3"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    child = subprocess.Popen([sys.executable, "-c", KERNEL, f"sqlite:///{db}"], cwd=ROOT,
+                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "stored", child.stderr.read()
+        assert not list(tmp_path.glob("*-shm")) and not list(tmp_path.glob("*-wal"))
+        for name in ("fabrique.sqlite3-shm", "fabrique.sqlite3-wal"):  # as a cleanup would
+            (tmp_path / name).write_bytes(b"")
+        child.stdin.write("apres-nettoyage\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "stored"
+        with open(db, "r+b") as f:  # the file itself damaged (a failing disk)
+            f.truncate(0)
+        child.stdin.write("apres-degat\n")
+        child.stdin.flush()
+        line = child.stdout.readline().strip()
+        assert line in ("stored", f"refused: {MSG_UNAVAILABLE}"), (line, child.stderr.read())
+        child.stdin.close()
+        assert child.wait(30) == 0, child.stderr.read()  # SIGBUS would be -7
+    finally:
+        if child.poll() is None:
+            child.kill()

@@ -1,11 +1,12 @@
 """Where workshop sessions and submitted scenarios live: a SQLite file under ``var/`` by
 default, PostgreSQL when ``FABRIQUE_DATABASE_URL`` (or ``Store(url)``) names one.
 
-A submitted scenario is never lost: every write is one transaction, SQLite runs in WAL mode
-with ``synchronous=FULL``, concurrent writers wait for each other (``BEGIN IMMEDIATE`` and a
-busy timeout on SQLite, a row lock on the session on PostgreSQL) instead of failing, and a
-client-generated idempotency key makes a retried submit safe. Submissions of one session get
-increasing ids in commit order, so ``submissions(code, after_id)`` polling never skips one.
+A submitted scenario is never lost: every write is one transaction, SQLite keeps a rollback
+journal with ``synchronous=FULL`` (not WAL: see ``_sqlite_engine``), concurrent writers wait
+for each other (``BEGIN IMMEDIATE`` and a busy timeout on SQLite, a row lock on the session
+on PostgreSQL) instead of failing, and a client-generated idempotency key makes a retried
+submit safe. Submissions of one session get increasing ids in commit order, so
+``submissions(code, after_id)`` polling never skips one.
 
 Text typed by participants is stored as typed (HTML included): whoever displays it escapes it.
 """
@@ -301,7 +302,15 @@ def _sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        # A rollback journal, not WAL. WAL maps its -shm index into every process that has
+        # the file open, and when that file was removed or truncated under running kernels
+        # (a full or failing disk, a careless cleanup), the next access killed the kernel
+        # with SIGBUS, with no message for the participant. A rollback journal is plain
+        # file I/O: the same failure is an error the store reports in French. Writers
+        # already queue on BEGIN IMMEDIATE and the busy timeout; readers wait for a commit
+        # as long as it lasts (milliseconds for one submission). No memory map either.
+        cur.execute("PRAGMA journal_mode = DELETE")
+        cur.execute("PRAGMA mmap_size = 0")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
