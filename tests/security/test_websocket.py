@@ -267,3 +267,39 @@ def test_the_bare_address_opens_the_atelier_and_lists_nothing(server, path, quer
         opener.open(server.url + path + query, timeout=30)
     assert moved.value.code in (301, 302)
     assert moved.value.headers["Location"] == f"/voila/render/atelier.ipynb{query}"
+
+
+MALFORMED = [b"\x01", b"\x05" + b"\x00" * 7, (3).to_bytes(8, "little") + (10**6).to_bytes(8,
+             "little") * 3, (3).to_bytes(8, "little") + (32).to_bytes(8, "little")
+             + (34).to_bytes(8, "little") + b"\xff\xfe", "not a v1 frame"]
+
+
+def test_malformed_frames_are_dropped_in_one_log_line_and_the_kernel_still_answers(server):
+    """Frames that are not v1 messages (cut short, offsets past the end, a channel that is
+    not UTF-8, text) are dropped with one warning, no traceback in the server's log."""
+    kernel_id = kernel_of_a_page(server)
+    before = server.log.read_text(errors="replace")
+
+    async def go():
+        conn = await kernel_ws.connect(server.url, kernel_id)
+        try:
+            for frame in MALFORMED:
+                await conn.write_message(frame, binary=isinstance(frame, bytes))
+            info = kernel_ws.message("kernel_info_request", {})
+            await conn.write_message(kernel_ws.encode(info), binary=True)
+            while True:
+                raw = await asyncio.wait_for(conn.read_message(), 30)
+                assert raw is not None, "the server closed the websocket"
+                if isinstance(raw, bytes):
+                    _, msg = kernel_ws.decode(raw)
+                    if msg["parent_header"].get("msg_id") == info["header"]["msg_id"]:
+                        return msg["header"]["msg_type"]
+        finally:
+            conn.close()
+
+    assert in_thread(go) == "kernel_info_reply"
+    time.sleep(1)
+    logged = server.log.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in logged and "struct.error" not in logged, logged[-3000:]
+    assert logged.count("malformed kernel websocket frame") == len(MALFORMED), logged[-3000:]
+    assert kernel_id not in logged

@@ -212,6 +212,37 @@ class V1OnlyConnection(ZMQChannelsWebsocketConnection):
                                          "cookie")
         await super().prepare()
 
+    def handle_incoming_message(self, incoming_msg) -> None:
+        """A frame that is not a v1 message (cut short, offsets past its end, a channel that
+        is not text, a text frame) is dropped with one warning. jupyter_server raised on
+        it, and tornado then logged a traceback and closed the page's websocket."""
+        if not well_formed_v1(incoming_msg):
+            self.log.warning("malformed kernel websocket frame dropped (%d bytes)",
+                             len(incoming_msg))
+            return
+        try:
+            super().handle_incoming_message(incoming_msg)
+        except Exception as exc:  # a part the session cannot read: the page's fault
+            self.log.warning("malformed kernel websocket frame dropped (%s)",
+                             type(exc).__name__)
+
+
+V1_MIN_OFFSETS, V1_MAX_OFFSETS = 6, 1024  # channel, header, parent, metadata, content, end
+
+
+def well_formed_v1(frame) -> bool:
+    """Whether ``frame`` has the v1 layout jupyter_server reads without checking: a count
+    of offsets, the offsets in order within the frame, a channel name in ASCII."""
+    if not isinstance(frame, bytes) or len(frame) < 8:
+        return False
+    n = int.from_bytes(frame[:8], "little")
+    if not V1_MIN_OFFSETS <= n <= V1_MAX_OFFSETS or len(frame) < 8 * (n + 1):
+        return False
+    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)]
+    if offsets[0] < 8 * (n + 1) or offsets[-1] > len(frame) or offsets != sorted(offsets):
+        return False
+    return frame[offsets[0]:offsets[1]].isascii()
+
 
 def _loopback(ip: str) -> bool:
     try:
