@@ -303,3 +303,4 @@ def test_malformed_frames_are_dropped_in_one_log_line_and_the_kernel_still_answe
     assert "Traceback" not in logged and "struct.error" not in logged, logged[-3000:]
     assert logged.count("malformed kernel websocket frame") == len(MALFORMED), logged[-3000:]
     assert kernel_id not in logged
+    assert not re.search(r"‹noyau›:[0-9a-f]", server.log.read_text(errors="replace"))

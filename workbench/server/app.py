@@ -38,6 +38,8 @@ ATELIER = "atelier.ipynb"
 KERNEL_MB = 160  # a full-app participant kernel: 134–139 MB measured (README), room to grow
 RESERVED_MB = 3000  # the server, the OS and the Plénière
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# jupyter_server logs a websocket's buffer as <kernel id>:<the page's session id>
+SESSION_AFTER_KERNEL = re.compile(r"‹noyau›:[0-9a-f-]{8,}", re.I)
 
 
 def pool_for(participants: int) -> int:
@@ -62,7 +64,9 @@ def hide_kernel_ids() -> None:
         if record.levelno > logging.DEBUG:
             message = record.getMessage()
             if UUID.search(message):
-                record.msg, record.args = UUID.sub("‹noyau›", message), ()
+                hidden = SESSION_AFTER_KERNEL.sub("‹noyau›:‹session›",
+                                                  UUID.sub("‹noyau›", message))
+                record.msg, record.args = hidden, ()
         return record
 
     factory.hides_kernel_ids = True
