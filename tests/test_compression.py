@@ -1,13 +1,19 @@
 """Static files are gzipped once and replayed; everything else is as tornado does it."""
 
+import asyncio
 import gzip
 import os
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 
 import pytest
 from tornado import web
-from tornado.testing import AsyncHTTPTestCase
 
 from workbench.server.compression import CachedGzip
+
+from .conftest import free_port
 
 BODY = ("/* a widget bundle */\n" + "var x = 1;\n" * 30_000).encode()  # ~330 kB, many chunks
 
@@ -23,33 +29,61 @@ def static_dir(tmp_path):
     return tmp_path
 
 
-class Server(AsyncHTTPTestCase):
-    root = None
+@dataclass
+class Response:
+    code: int
+    headers: dict
+    body: bytes
 
-    def get_app(self):
-        return web.Application([(r"/page", Page),
-                                (r"/voila/static/(.*)", web.StaticFileHandler,
-                                 {"path": str(self.root)})],
-                               transforms=[CachedGzip])
 
-    def runTest(self):  # noqa: N802 (unittest's name)
-        pass
+class Server:
+    """A tornado server with the transform, on a loop of its own in a thread (the suite's
+    other tests may own the main thread's loop)."""
+
+    def __init__(self, root):
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        def run():
+            asyncio.set_event_loop(self.loop)
+            app = web.Application([(r"/page", Page),
+                                   (r"/voila/static/(.*)", web.StaticFileHandler,
+                                    {"path": str(root)})], transforms=[CachedGzip])
+            self.server = app.listen(self.port, address="127.0.0.1")
+            self.loop.call_soon(started.set)
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert started.wait(10)
+
+    def fetch(self, path, headers=None, **_):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return Response(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as err:  # 304 and other non-2xx
+            return Response(err.code, dict(err.headers), err.read())
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.server.stop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
 
 @pytest.fixture
 def server(static_dir):
-    Server.root = static_dir
-    s = Server()
-    s.setUp()
     CachedGzip._cache.clear()  # noqa: SLF001
     CachedGzip._size = 0  # noqa: SLF001
+    s = Server(static_dir)
     yield s
-    s.tearDown()
+    s.stop()
 
 
 def get(server, path, **headers):
-    return server.fetch(path, headers={"Accept-Encoding": "gzip", **headers},
-                        decompress_response=False)
+    return server.fetch(path, headers={"Accept-Encoding": "gzip", **headers})
 
 
 def test_a_static_file_is_compressed_once_then_replayed_byte_for_byte(server):
@@ -81,7 +115,7 @@ def test_ranges_304s_plain_clients_and_pages_are_left_to_tornado(server):
     again = server.fetch("/voila/static/app.js", headers={
         "Accept-Encoding": "gzip", "If-None-Match": full.headers["Etag"]})
     assert again.code == 304
-    plain = server.fetch("/voila/static/app.js", decompress_response=False)
+    plain = server.fetch("/voila/static/app.js")
     assert plain.body == BODY and "Content-Encoding" not in plain.headers
     replayed = CachedGzip.replayed
     page = get(server, "/page")
