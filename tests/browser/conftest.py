@@ -58,6 +58,27 @@ class VoilaServer:
             return "(no log)"
 
 
+ATELIER_SHOWN = ".fab-atelier .fab-kf"  # the key figures: the atelier has been built
+
+
+def wait_for_atelier(page, server: VoilaServer | None = None, timeout: int = 60_000) -> None:
+    """Wait until the page shows the atelier; on a time-out, fail with what the page showed
+    and the end of the server's log (a bare Playwright time-out says neither)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(ATELIER_SHOWN, state="visible", timeout=timeout)
+    except PlaywrightTimeout:
+        try:
+            shown = " ".join(page.inner_text("body", timeout=5_000).split())[:600]
+        except Exception as exc:  # the page itself may be gone
+            shown = f"(unreadable: {type(exc).__name__})"
+        log = server.log_tail(60) if server is not None else "(no server given)"
+        pytest.fail(f"the atelier did not show within {timeout / 1000:.0f} s at {page.url}\n"
+                    f"the page showed: {shown}\nthe server's log ended with:\n{log}",
+                    pytrace=False)
+
+
 def wait_until_ready(server: VoilaServer, timeout: float = ROOM_READY_TIMEOUT) -> dict:
     """Poll the room's readiness signal (``GET /fabrique/salle``) until every pool is full."""
     import json

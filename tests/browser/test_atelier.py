@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+from .conftest import wait_for_atelier
 from .test_overview import external
 
 APP = "/voila/render/atelier.ipynb"
@@ -21,12 +22,12 @@ def population_2030(page) -> str:
     return normalise(card.inner_text())
 
 
-def open_app(context, url):
+def open_app(context, url, server=None):
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    wait_for_atelier(page, server)
     page.wait_for_selector(".fab-atelier .bk-Canvas, .fab-atelier canvas", timeout=60_000)
     return page, requests
 
@@ -34,7 +35,8 @@ def open_app(context, url):
 def test_participant_journey(context, voila_server):
     store = voila_server.store()
     session = store.create_session("Atelier test navigateur")
-    page, requests = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}")
+    page, requests = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}",
+                              voila_server)
     text = normalise(page.inner_text("body"))
     assert "Atelier 2030" in text and "Hypothèses de contexte" in text
     assert "Vos choix pour le territoire" in text and "tendanciel" in text
@@ -95,14 +97,14 @@ def test_participant_journey(context, voila_server):
     assert not [u for u in requests if external(u)], "the app must work offline"
 
     # the share link reopens the same levers in a fresh page
-    again, _ = open_app(context, link)
+    again, _ = open_app(context, link, voila_server)
     again.wait_for_function("() => document.querySelector('.fab-lever-home_care_share')"
                             ".innerText.includes('64')", timeout=20_000)
     assert "futur partagé" in again.inner_text("body")
 
 
 def test_an_unknown_code_and_a_bad_share_link_get_french_messages(context, voila_server):
-    page, _ = open_app(context, f"{voila_server.url}{APP}?futur=F1abimé")
+    page, _ = open_app(context, f"{voila_server.url}{APP}?futur=F1abimé", voila_server)
     assert "code de partage n'est pas valide" in normalise(page.inner_text("body"))
     page.locator(".fab-join-code input").fill("ZZZ-ZZZ")
     page.locator(".fab-join-pseudonyme input").fill("Léa")
@@ -113,7 +115,7 @@ def test_an_unknown_code_and_a_bad_share_link_get_french_messages(context, voila
 def test_lever_move_updates_in_the_browser_quickly(context, voila_server):
     """Not a timing test (the benchmark measures it): a sanity bound so a regression that
     makes every move take seconds cannot pass unnoticed."""
-    page, _ = open_app(context, f"{voila_server.url}{APP}")
+    page, _ = open_app(context, f"{voila_server.url}{APP}", voila_server)
     handle = page.locator(".fab-slider-fertility .noUi-handle")
     handle.focus()
     t0 = time.perf_counter()
@@ -139,7 +141,7 @@ def test_a_participant_whose_kernel_died_is_told_and_keeps_the_future(context, v
     import os
     import signal
 
-    page, _ = open_app(context, f"{voila_server.url}{APP}")
+    page, _ = open_app(context, f"{voila_server.url}{APP}", voila_server)
     handle = page.locator(".fab-slider-digital_mediation .noUi-handle")
     handle.focus()
     for _ in range(3):
@@ -154,7 +156,7 @@ def test_a_participant_whose_kernel_died_is_told_and_keeps_the_future(context, v
     text = normalise(banner.inner_text())
     assert "Le calcul de cette page s'est arrêté" in text and "est bien enregistré" in text
     banner.locator("button").click()
-    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    wait_for_atelier(page, voila_server)
     page.wait_for_function("() => document.querySelector('.fab-lever-digital_mediation')"
                            ".innerText.includes('700')", timeout=20_000)
     assert "futur=F1" in page.url
@@ -164,7 +166,7 @@ def test_one_column_on_a_phone(browser, voila_server):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR",
                               is_mobile=True, has_touch=True)
     try:
-        page, _ = open_app(ctx, f"{voila_server.url}{APP}")
+        page, _ = open_app(ctx, f"{voila_server.url}{APP}", voila_server)
         page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
         levers = page.locator(".fab-levers").bounding_box()
         results = page.locator(".fab-results").bounding_box()
@@ -183,7 +185,7 @@ def test_a_double_click_and_a_retry_after_a_reload_count_once(context, voila_ser
     reload and the same future sent again, all land as one row."""
     store = voila_server.store()
     session = store.create_session("Double clic")
-    page, _ = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}")
+    page, _ = open_app(context, f"{voila_server.url}{APP}?atelier={session.code}", voila_server)
 
     def join_and_send():
         page.locator(".fab-join-pseudonyme input").fill("Zoé")
@@ -199,7 +201,7 @@ def test_a_double_click_and_a_retry_after_a_reload_count_once(context, voila_ser
     assert [c["name"] for c in context.cookies() if c["name"] == "fabrique_appareil"]
     # reload: a new kernel, the same browser; joining says what landed, resending counts once
     page.reload(wait_until="domcontentloaded")
-    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=60_000)
+    wait_for_atelier(page, voila_server)
     join_and_send()
     page.wait_for_selector("text=1 futur déjà reçu", timeout=20_000)
     assert f"n° {sub.id}" in page.inner_text(".fab-atelier")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 
@@ -16,7 +15,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from . import kernel_ws
-from .conftest import start_server, stop_server, wait_until_ready
+from .conftest import start_server, stop_server, wait_for_atelier, wait_until_ready
 from .kernel_ws import in_thread
 
 APP = "/voila/render/atelier.ipynb"
@@ -31,10 +30,10 @@ def kernel_id_of(page) -> str:
     return json.loads(page.locator("#jupyter-config-data").inner_text())["kernelId"]
 
 
-def open_atelier(page, url: str) -> str:
+def open_atelier(page, server) -> str:
     """Open the atelier (through the waiting page if need be) and return its kernel id."""
-    page.goto(url + APP, wait_until="domcontentloaded")
-    page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+    page.goto(server.url + APP, wait_until="domcontentloaded")
+    wait_for_atelier(page, server, 120_000)
     return kernel_id_of(page)
 
 
@@ -68,10 +67,10 @@ def test_the_room_says_when_it_is_ready_and_counts_seats_only(small_room):
 def test_a_page_left_or_reloaded_frees_its_kernel(small_room, context):
     """Ten reloads of one tab never hold more than one kernel; leaving frees it."""
     page = context.new_page()
-    seen = {open_atelier(page, small_room.url)}
+    seen = {open_atelier(page, small_room)}
     for _ in range(9):
         page.reload(wait_until="domcontentloaded")
-        page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+        wait_for_atelier(page, small_room, 120_000)
         seen.add(kernel_id_of(page))
         wait_for(lambda: status(small_room)["in_use"] <= 1, 10_000, page)
     assert len(seen) == 10  # each load had a fresh kernel…
@@ -83,7 +82,7 @@ def test_a_page_left_or_reloaded_frees_its_kernel(small_room, context):
 def test_thirty_loads_and_leaves_leave_no_kernel_behind(small_room, context):
     page = context.new_page()
     for _ in range(30):
-        open_atelier(page, small_room.url)
+        open_atelier(page, small_room)
         page.goto("about:blank")
     wait_for(lambda: status(small_room)["in_use"] == 0, 15_000, page)
     s = status(small_room)
@@ -91,37 +90,35 @@ def test_thirty_loads_and_leaves_leave_no_kernel_behind(small_room, context):
     page.close()
 
 
-def wait_until_idle(server, timeout_s: float = 240) -> dict:
-    """The room full and nobody's kernel left: the kernels of pages closed by an earlier
-    test stay until their grace period ends, and would bring the cap closer."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        s = status(server)
-        if s["ready"] and s["in_use"] == 0:
-            return s
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the room never came back to idle: {s}")
-        time.sleep(0.5)
+@pytest.fixture
+def quiet_room(tmp_path_factory):
+    """3 seats, a cap well above them, and refills that wait for an hour of quiet: nothing
+    refills the pool unless someone is on the waiting page."""
+    server = start_server(tmp_path_factory.mktemp("quiet"), 1, "--max-kernels=8",
+                          "--FabriqueServer.refill_quiet=3600")
+    try:
+        wait_until_ready(server)
+        yield server
+    finally:
+        stop_server(server)
 
 
-def test_arrivals_beyond_the_pool_wait_on_a_french_page_then_get_in(small_room, context):
-    """Take seats until a visitor meets the waiting page (the pool is empty), which then
-    opens the atelier by itself once a kernel is ready."""
-    wait_until_idle(small_room)  # else the cap may answer « salle complète » first
+def test_arrivals_beyond_the_pool_wait_on_a_french_page_then_get_in(quiet_room, context):
+    """The three seats taken, the fourth visitor meets the waiting page, which opens the
+    atelier by itself once the refill it asked for is ready."""
     pages = []
     try:
-        for _ in range(8):
-            page = context.new_page()
-            pages.append(page)
-            page.goto(small_room.url + APP, wait_until="domcontentloaded")
-            if page.locator(".fab-waiting").count():
-                break
-            page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
-        else:
-            pytest.fail("the pool never ran out: no waiting page seen")
+        for _ in range(3):
+            pages.append(context.new_page())
+            open_atelier(pages[-1], quiet_room)
+        assert status(quiet_room)["postes_prets"] == 0
+        page = context.new_page()
+        pages.append(page)
+        page.goto(quiet_room.url + APP, wait_until="domcontentloaded")
+        page.wait_for_selector(".fab-waiting", timeout=30_000)
         text = page.inner_text("body")
         assert "Votre poste se prépare" in text and "Loading" not in text
-        page.wait_for_selector(".fab-atelier .fab-kf", state="visible", timeout=120_000)
+        wait_for_atelier(page, quiet_room, 120_000)
     finally:
         for p in pages:
             p.close()
@@ -138,7 +135,7 @@ def test_beyond_the_cap_the_room_is_full(small_room, context):
                 break
             page = context.new_page()
             pages.append(page)
-            open_atelier(page, small_room.url)
+            open_atelier(page, small_room)
         else:
             pytest.fail(f"the cap was never reached: {status(small_room)}")
         with pytest.raises(urllib.error.HTTPError) as full:
@@ -152,7 +149,7 @@ def test_beyond_the_cap_the_room_is_full(small_room, context):
 
 def test_kernel_websockets_speak_v1_only(voila_server, context):
     page = context.new_page()
-    kernel_id = open_atelier(page, voila_server.url)
+    kernel_id = open_atelier(page, voila_server)
 
     async def legacy():
         try:
@@ -182,7 +179,7 @@ def test_kernel_websockets_speak_v1_only(voila_server, context):
 
 def test_the_query_route_is_for_kernels_only(voila_server, context):
     page = context.new_page()
-    kernel_id = open_atelier(page, voila_server.url)
+    kernel_id = open_atelier(page, voila_server)
     url = voila_server.url.replace("http", "ws", 1) + f"/voila/query/{kernel_id}"
 
     async def through_a_proxy():
