@@ -32,7 +32,7 @@ from ..identity import DEVICE_HEADER
 from . import handlers as H
 from .compression import CachedGzip
 from .network import public_base_url
-from .room import room_kernel_manager
+from .room import RoomRenderer, room_kernel_manager
 
 ATELIER = "atelier.ipynb"
 KERNEL_MB = 160  # a full-app participant kernel: 134–139 MB measured (README), room to grow
@@ -114,6 +114,7 @@ class FabriqueServer(Voila):
 
     def init_settings(self):
         import voila.app as voila_app
+        import voila.handler as voila_handler
 
         plain = voila_app.voila_kernel_manager_factory
 
@@ -124,6 +125,9 @@ class FabriqueServer(Voila):
         # factory; putting the room's rules in front of the class it returns is the one
         # extension point that keeps Voilà's own pooling code (hand-out, render, shutdown).
         voila_app.voila_kernel_manager_factory = factory
+        # pages rendered without a pool (the Scénarios page) get the French server-error
+        # text too: Voilà's handler builds its renderer from this module-level name
+        voila_handler.NotebookRenderer = RoomRenderer
         # what every kernel reads (the pooled ones copy the environment when the kernel
         # manager is built, inside init_settings)
         base = public_base_url(self.public_url, self.ip, self.port)

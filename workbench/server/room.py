@@ -29,10 +29,27 @@ from typing import Any
 from voila.notebook_renderer import NotebookRenderer
 from voila.utils import ENV_VARIABLE
 
+#: what Voilà writes (in English, whatever the configuration) in place of a cell whose
+#: execution failed at the server, a kernel that died under it for one; then comes
+#: ``VoilaExecutor.cell_error_instruction`` (voila.json, in French)
+SERVER_ERROR_EN = "An exception occurred at the server (not the notebook). "
+SERVER_ERROR_FR = "Le serveur a rencontré un problème : rechargez la page. "
+
+
+def in_french(cell):
+    """The cell with Voilà's English server-error text in French (other cells unchanged)."""
+    for output in cell.get("outputs", ()):
+        text = output.get("text")
+        if (output.get("output_type") == "stream" and isinstance(text, str)
+                and text.startswith(SERVER_ERROR_EN)):
+            output["text"] = SERVER_ERROR_FR + text[len(SERVER_ERROR_EN):]
+    return cell
+
 
 class RoomRenderer(NotebookRenderer):
     """A notebook renderer that says when the notebook has run every cell but the last (the
-    one that waits for the browser's request): from then on its kernel can serve a page."""
+    one that waits for the browser's request): from then on its kernel can serve a page.
+    It also puts Voilà's server-error text in French."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -47,7 +64,7 @@ class RoomRenderer(NotebookRenderer):
             done += 1
             if done >= before_last:
                 self.ready.set()
-            yield cell
+            yield in_french(cell)
 
 
 class RoomMixin:
@@ -58,23 +75,27 @@ class RoomMixin:
     fill_concurrency = 2  # kernels started at the same time (the machine's cores)
     refill_quiet = 8.0  # seconds without an arrival before refills start
     max_kernels = 0  # cap on live kernels (0: none)
-    disconnect_grace = 40.0  # seconds a handed-out kernel may have no connection
+    disconnect_grace = 40.0  # seconds a page's kernel may have no connection…
+    first_connection_grace = 120.0  # …or, before its page ever connected (a slow tablet)
     ready_timeout = 300.0  # seconds a pooled kernel may take to run its notebook
     seats_notebook = "atelier.ipynb"  # the participants' page: its pool is the room's seats
     shard = ""  # this server's name behind a reverse proxy (deploy/), shown in the status
+    clock = staticmethod(time.monotonic)  # seconds; the tests give their own
 
     def __init__(self, **kwargs):
         self._room_targets: dict[str, int] = {}
         self._room_kwargs: dict[str, dict] = {}
         self._starting: dict[str, int] = {}  # pool refills under way, until ready or failed
+        self._preparing: set[str] = set()  # their kernels, once started: never culled
         self._launching = 0  # …of which not yet a listed kernel (no double count at the cap)
         self._stopping: set[str] = set()  # being shut down: leaving, not counted at the cap
         self._notebook_of: dict[str, str] = {}  # handed-out kernel -> its notebook
         self._failures: dict[str, int] = {}
         self._last_arrival = 0.0
         self._last_waiter = 0.0
-        self._handed_out: dict[str, float] = {}  # kernel id -> when its page went
-        self._no_connection_since: dict[str, float] = {}
+        # kernel id -> when a page last had it: handed out, or seen connected by the culler
+        self._last_seen: dict[str, float] = {}
+        self._connected_once: set[str] = set()
         self._wake: asyncio.Event | None = None
         self._filler: asyncio.Task | None = None
         super().__init__(**kwargs)
@@ -95,7 +116,7 @@ class RoomMixin:
         if notebook_name not in self._room_kwargs:
             self._room_kwargs[notebook_name] = self._kernel_kwargs(notebook_name, kwargs)
         if delay is None:  # a hand-out, not the start-up fill
-            self._last_arrival = time.monotonic()
+            self._last_arrival = self.clock()
         self._wake_filler()
 
     def _pool_target(self, notebook_name: str) -> int:
@@ -154,7 +175,7 @@ class RoomMixin:
                 nb = self._deficit()
                 if nb is None:
                     break
-                now = time.monotonic()
+                now = self.clock()
                 quiet_left = self._last_arrival + self.refill_quiet - now
                 someone_waits = now - self._last_waiter < 5.0
                 if quiet_left > 0 and not someone_waits:
@@ -171,6 +192,7 @@ class RoomMixin:
                 content = await self._initialize(nb, None, **self._room_kwargs[nb])
             finally:
                 self._launching -= 1  # listed from now on (or never started)
+            self._preparing.add(content["kernel_id"])
             renderer: RoomRenderer = content["renderer"]
             waiting = asyncio.ensure_future(renderer.ready.wait())
             done, _ = await asyncio.wait({waiting, content["task"]},
@@ -195,6 +217,8 @@ class RoomMixin:
                 except Exception:
                     self.log.debug("could not shut down the failed kernel", exc_info=True)
         finally:
+            if content is not None:
+                self._preparing.discard(content["kernel_id"])
             self._starting[nb] -= 1
             self._wake_filler()
 
@@ -205,7 +229,9 @@ class RoomMixin:
     async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables=None,
                                     **kwargs):
         result = await super().get_rendered_notebook(notebook_name, {}, **kwargs)
-        self._handed_out[result[2]] = time.monotonic()
+        # the grace period starts now: whatever the culler saw of this kernel while it
+        # waited in the pool says nothing about its page
+        self._last_seen[result[2]] = self.clock()
         self._notebook_of[result[2]] = notebook_name.lstrip("/")
         return result
 
@@ -215,7 +241,7 @@ class RoomMixin:
 
     def note_waiter(self) -> None:
         """Someone is on the waiting page: refills start at once."""
-        self._last_waiter = time.monotonic()
+        self._last_waiter = self.clock()
         self._wake_filler()
 
     def is_pooled(self, notebook_name: str) -> bool:
@@ -238,8 +264,10 @@ class RoomMixin:
         seats = pools.get(self.seats_notebook, {"ready": 0, "target": 0})
         ready, target = seats["ready"], seats["target"]
         filled = all(p["ready"] >= p["target"] for p in pools.values())
-        live = len(self.list_kernel_ids())
+        listed = set(self.list_kernel_ids())
+        live = len(listed)
         pooled = sum(len(p) for p in self._pools.values())
+        preparing = len(self._preparing & listed)  # refills: no page has them either
         if any(p["failed"] for p in pools.values()):
             message = ("Les postes ne démarrent pas : voir le journal du serveur "
                        f"({ready} postes sur {target}).")
@@ -248,31 +276,40 @@ class RoomMixin:
         else:
             message = f"Salle en préparation : {ready} postes sur {target}"
         return {"ready": filled, "postes_prets": ready, "postes": target, "pools": pools,
-                "kernels": live, "in_use": max(0, live - pooled),
+                "kernels": live, "in_use": max(0, live - pooled - preparing),
                 "max_kernels": self.max_kernels, "message_fr": message,
                 **({"shard": self.shard} if self.shard else {})}
 
     # -- freeing ------------------------------------------------------------------------------
 
     async def cull_kernel_if_idle(self, kernel_id: str):
-        """Keep pooled kernels; shut down a handed-out kernel whose page has had no
-        connection for ``disconnect_grace`` seconds; leave connected ones alone (a
-        participant may think for a long time)."""
-        for pool in self._pools.values():
-            for f in pool:
-                if f.done() and not f.exception() and f.result().get("kernel_id") == kernel_id:
-                    return
-        now = time.monotonic()
-        if self._kernel_connections.get(kernel_id, 0) > 0:
-            self._no_connection_since.pop(kernel_id, None)
+        """Shut down a page's kernel once it has had no connection for ``disconnect_grace``
+        seconds, counted from the last time a page had it (handed out, or seen connected),
+        or ``first_connection_grace`` seconds if its page never connected (a tablet on the
+        room's Wi-Fi may take long to load the page); leave connected ones alone (a
+        participant may think for a long time). A kernel that is running its notebook for
+        the pool, or waits in it, has no page yet: it is never culled, and its time in the
+        pool does not count against the page it goes to."""
+        if kernel_id in self._preparing or self._pooled(kernel_id):
+            self._last_seen.pop(kernel_id, None)
             return
-        since = self._no_connection_since.setdefault(
-            kernel_id, self._handed_out.get(kernel_id, now))
-        if now - since >= self.disconnect_grace:
+        now = self.clock()
+        if self._kernel_connections.get(kernel_id, 0) > 0:
+            self._last_seen[kernel_id] = now
+            self._connected_once.add(kernel_id)
+            return
+        since = self._last_seen.setdefault(kernel_id, now)  # a kernel from outside the pools
+        grace = (self.disconnect_grace if kernel_id in self._connected_once
+                 else max(self.disconnect_grace, self.first_connection_grace))
+        if now - since >= grace:
             self.log.info("a page's kernel had no connection for %.0f s: shut down",
                           now - since)
             self.log.debug("culled kernel %s", kernel_id)
             await self.shutdown_kernel(kernel_id)
+
+    def _pooled(self, kernel_id: str) -> bool:
+        return any(f.done() and not f.exception() and f.result().get("kernel_id") == kernel_id
+                   for pool in self._pools.values() for f in pool)
 
     async def shutdown_all(self, *args, **kwargs):
         self._room_targets.clear()  # stopping: nothing refills
@@ -281,8 +318,8 @@ class RoomMixin:
         return await super().shutdown_all(*args, **kwargs)
 
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
-        self._handed_out.pop(kernel_id, None)
-        self._no_connection_since.pop(kernel_id, None)
+        self._last_seen.pop(kernel_id, None)
+        self._connected_once.discard(kernel_id)
         self._notebook_of.pop(kernel_id, None)
         self._stopping.add(kernel_id)
         self._wake_filler()  # its place at the cap is free already
