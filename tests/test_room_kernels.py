@@ -220,3 +220,44 @@ def test_voila_s_server_error_reaches_the_page_in_french():
     assert in_french(other)["outputs"][0]["text"] == "An exception"
     assert in_french({"cell_type": "markdown", "source": "x"}) == {"cell_type": "markdown",
                                                                   "source": "x"}
+
+
+def test_a_kernel_s_request_is_kept_until_it_listens_and_no_longer():
+    """Voilà keeps a visitor's request (its query string, the Plénière's token among them)
+    for a kernel that is not listening yet; it was never forgotten. Closing one listener
+    removed another kernel's (Voilà's on_close deletes the last one it looked at)."""
+    from voila.request_info_handler import RequestInfoSocketHandler as Voila
+
+    from workbench.server.handlers import KernelOnlyRequestInfoHandler
+
+    def listener():
+        handler = object.__new__(KernelOnlyRequestInfoHandler)  # no connection needed
+        handler.sent = []
+        handler.write_message = handler.sent.append
+        return handler
+
+    waiters, cache = dict(Voila._waiters), dict(Voila._cache)
+    Voila._waiters.clear()
+    Voila._cache.clear()
+    try:
+        Voila.send_updates({"kernel_id": "k1", "payload": '{"QUERY_STRING": "jeton=x"}'})
+        first, second = listener(), listener()
+        first.open("k1")
+        assert first.sent == ['{"QUERY_STRING": "jeton=x"}'] and "k1" not in Voila._cache
+        second.open("k2")
+        first.on_close()
+        assert Voila._waiters == {"k2": second}  # the other kernel keeps its listener
+        second.on_close()
+        assert Voila._waiters == {}
+        second.on_close()  # twice: nothing to forget, nothing raised
+
+        Voila.send_updates({"kernel_id": "k3", "payload": "{}"})  # k3 never listened…
+        room = Room()
+        room.kernels["k3"] = SimpleNamespace()
+        run(room.shutdown_kernel("k3"))
+        assert "k3" not in Voila._cache  # …and its request went with it
+    finally:
+        Voila._waiters.clear()
+        Voila._waiters.update(waiters)
+        Voila._cache.clear()
+        Voila._cache.update(cache)

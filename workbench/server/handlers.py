@@ -263,3 +263,15 @@ class KernelOnlyRequestInfoHandler(RequestInfoSocketHandler):
                 or kernel_id in RequestInfoSocketHandler._waiters):
             raise web.HTTPError(403)
         await super().get(kernel_id, *args, **kwargs)
+
+    def open(self, kernel_id: str) -> None:
+        super().open(kernel_id)  # sends the request if it came first…
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)  # …which is then not kept
+
+    def on_close(self) -> None:
+        """Forget this listener only. Voilà's own deletes the last listener of the table
+        when it does not find this one, and raises when the table is empty."""
+        waiters = RequestInfoSocketHandler._waiters
+        for kernel_id, waiter in list(waiters.items()):
+            if waiter is self:
+                del waiters[kernel_id]

@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 from voila.notebook_renderer import NotebookRenderer
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.utils import ENV_VARIABLE
 
 #: what Voilà writes (in English, whatever the configuration) in place of a cell whose
@@ -320,6 +321,7 @@ class RoomMixin:
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         self._last_seen.pop(kernel_id, None)
         self._connected_once.discard(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)  # its visitor's request, unread
         self._notebook_of.pop(kernel_id, None)
         self._stopping.add(kernel_id)
         self._wake_filler()  # its place at the cap is free already
