@@ -158,9 +158,15 @@ def chromium_pages(url: str, n: int, delays: list[float], out: list, phases: lis
 def kernels_memory(server) -> tuple[int, float]:
     import psutil
 
-    kids = [c for c in psutil.Process(server.process.pid).children(recursive=True)
-            if "ipykernel" in " ".join(c.cmdline())]
-    return len(kids), sum(c.memory_info().rss for c in kids) / 2**20
+    count, rss = 0, 0
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:  # a kernel being shut down as we read it is not counted
+            if "ipykernel" in " ".join(child.cmdline()):
+                rss += child.memory_info().rss
+                count += 1
+        except psutil.Error:
+            continue
+    return count, rss / 2**20
 
 
 def run(arrivals: int, window: float, participants: int | None, timeout: float) -> dict:
