@@ -155,7 +155,7 @@ def test_one_update_is_fast_enough_to_feel_instant(app):
 
 
 def test_request_url_is_rebuilt_for_pre_started_kernels(monkeypatch):
-    from workbench.app.atelier import request_url
+    from workbench.app.base import request_url
 
     monkeypatch.delenv("VOILA_REQUEST_URL", raising=False)
     monkeypatch.setenv("SERVER_NAME", "192.168.1.20")

@@ -10,8 +10,6 @@ shows a short French message, the details going to the server log."""
 from __future__ import annotations
 
 import logging
-import os
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -28,8 +26,8 @@ from ..scenario import reference_scenarios, scenario_from_code
 from ..scorecard import STATUS_FR, evaluate
 from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
 from ..text import escape as _e
+from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .overview import CSS as BASE_CSS
-from .overview import ServerLogHandler  # noqa: F401  (configures the app's server log)
 from .sharing import own_layout, share_alike
 from .state import LeverState
 
@@ -89,19 +87,6 @@ CSS = BASE_CSS + """
 """
 
 
-def _html(value: str = "", css: str | None = None) -> W.HTML:
-    w = W.HTML(value=value, layout=W.Layout(width="auto"))
-    if css:
-        w.add_class(css)
-    return w
-
-
-def _message(text: str, ok: bool) -> str:
-    kind = "fab-msg-ok" if ok else "fab-msg-error"
-    role = "status" if ok else "alert"
-    return f'<div class="fab-msg {kind}" role="{role}">{_e(french_spacing(text))}</div>'
-
-
 def _lever_value(lv, value: float) -> str:
     decimals = max(0, -int(np.floor(np.log10(lv.step)))) if lv.step < 1 else 0
     unit = lv.unit_fr
@@ -114,13 +99,13 @@ class LeverControl:
 
     def __init__(self, lever, on_change: Callable[[str, float], None]):
         self.lever = lever
-        self.value = _html("", "fab-lever-value")
+        self.value = html_widget("", "fab-lever-value")
         self.help_button = W.ToggleButton(value=False, description="?",
                                           tooltip=f"Aide : {lever.label_fr}",
                                           layout=W.Layout(width="auto"))
         self.help_button.add_class("fab-help-button")
         self.help = own_layout(
-            _html(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>'))
+            html_widget(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>'))
         self.help.layout.display = "none"
         self.help_button.observe(self._toggle_help, "value")
         self.slider = W.FloatSlider(
@@ -131,12 +116,12 @@ class LeverControl:
         pos = (lever.trend - lever.min) / (lever.max - lever.min) * 100
         # the label hangs from the mark, towards the middle, so it never leaves the slider
         shift = "0%" if pos < 30 else "-100%" if pos > 70 else "-50%"
-        self.trend = _html(
+        self.trend = html_widget(
             f'<div class="fab-trend" aria-hidden="true"><span style="left:{pos:.1f}%;'
             f'transform:translateX({shift})">▲ tendanciel : '
             f"{_e(_lever_value(lever, lever.trend))}</span></div>")
-        head = _html(f'<div class="fab-lever-head"><span class="fab-lever-label">'
-                     f"{_e(lever.label_fr)}</span></div>")
+        head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label">'
+                           f"{_e(lever.label_fr)}</span></div>")
         row = W.HBox([head, self.value, self.help_button],
                      layout=W.Layout(justify_content="space-between", align_items="center"))
         self.box = W.VBox([row, self.help, self.slider, self.trend])
@@ -167,34 +152,6 @@ class LeverControl:
         self.value.value = _e(_lever_value(self.lever, value))
 
 
-class WorkshopApp(ABC):
-    """What both workshop apps share: the store, opened on first use, and the browser's
-    request, read once a pre-started kernel is given to a page."""
-
-    _store = None
-
-    @property
-    def store(self):
-        if self._store is None:
-            from ..store import Store
-
-            self._store = Store()
-        return self._store
-
-    @abstractmethod
-    def apply_query(self, query: str, request_url: str = "") -> object:
-        """Use the page's query string (each app says what it reads)."""
-
-    def apply_request(self) -> None:
-        """In Voilà: wait for the browser's request (pre-started kernels), then apply it."""
-        from .voila_request import wait_for_request  # not voila.utils: 46 MB per kernel
-
-        if not wait_for_request():
-            log.info("not in a pre-started Voilà kernel, or no request: no query string")
-        self.device = kernel_device()
-        self.apply_query(os.environ.get("QUERY_STRING", ""), request_url())
-
-
 class Atelier(WorkshopApp):
     """The participant's app. ``widget`` is what the notebook displays."""
 
@@ -222,12 +179,12 @@ class Atelier(WorkshopApp):
 
     def _build(self) -> None:
         self.controls = {k: LeverControl(lv, self.set_lever) for k, lv in self.levers.items()}
-        title = _html('<h1>Atelier 2030 — Grand Chambéry</h1><p class="fab-lead">'
-                      + _e(french_spacing(
+        title = html_widget('<h1>Atelier 2030 — Grand Chambéry</h1><p class="fab-lead">'
+                            + _e(french_spacing(
                           "Déplacez les curseurs : les conséquences pour 2030 et 2050 "
                           "s'affichent aussitôt, à côté du futur tendanciel. Quand votre futur "
                           "vous convient, dites pourquoi il est souhaitable et envoyez-le."))
-                      + "</p>")
+                            + "</p>")
         # join
         self.join_code = W.Text(description="", placeholder="Code de l'atelier (ex. ABC-DEF)")
         self.join_name = W.Text(description="", placeholder="Votre pseudonyme")
@@ -240,12 +197,12 @@ class Atelier(WorkshopApp):
         self.join_button.add_class("fab-join-button")
         self.join_button.on_click(lambda _: self.join(self.join_code.value, self.join_name.value,
                                                       self.join_group.value))
-        self.join_msg = _html()
+        self.join_msg = html_widget()
         join_row = W.HBox([self.join_code, self.join_name, self.join_group, self.join_button],
                           layout=W.Layout(flex_flow="row wrap"))
         join_row.add_class("fab-toolbar")
         self.join_box = W.VBox([
-            _html("<h2>Rejoindre l'atelier</h2>"),
+            html_widget("<h2>Rejoindre l'atelier</h2>"),
             join_row,
             self.join_msg])
         # toolbar
@@ -260,19 +217,19 @@ class Atelier(WorkshopApp):
         self.undo_button.on_click(lambda _: self._apply(self.state.undo()))
         self.reset_button.on_click(lambda _: self._apply(self.state.reset()))
         self.ref_choice.observe(self._choose_reference, "value")
-        self.notice = _html()
+        self.notice = html_widget()
         toolbar = W.HBox([self.undo_button, self.reset_button, self.ref_choice],
                          layout=W.Layout(flex_flow="row wrap"))
         toolbar.add_class("fab-toolbar")
         # levers: action levers by theme, then context assumptions apart
         themes = self.levers.themes
-        action, context = [_html("<h2>Vos choix pour le territoire</h2>")], []
+        action, context = [html_widget("<h2>Vos choix pour le territoire</h2>")], []
         for kind, out in (("action", action), ("context", context)):
             for theme in themes:
                 group = [lv for lv in self.levers.of_kind(kind) if lv.theme == theme]
                 if not group:
                     continue
-                out.append(_html(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
+                out.append(html_widget(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
                 out.extend(self.controls[lv.id].box for lv in group if not lv.advanced)
                 finer = [self.controls[lv.id].box for lv in group if lv.advanced]
                 if finer:  # finer settings folded, as En-ROADS does, to keep the page short
@@ -281,16 +238,16 @@ class Atelier(WorkshopApp):
                     fold.add_class(f"fab-advanced-{theme}")
                     out.append(fold)
         context_box = W.VBox([
-            _html("<h2>Hypothèses de contexte</h2><p class='fab-help'>"
-                  + _e(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
+            html_widget("<h2>Hypothèses de contexte</h2><p class='fab-help'>"
+                        + _e(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
                                       "sur son avenir : à faire varier pour voir."))
-                  + "</p>"), *context])
+                        + "</p>"), *context])
         context_box.add_class("fab-context")
         levers_col = W.VBox([*action, context_box])
         levers_col.add_class("fab-levers")
         # results
-        self.cards = _html()
-        self.score = _html()
+        self.cards = html_widget()
+        self.score = html_widget()
         self.figures = {}
         chart_boxes = []
         self._bokeh_ready = False
@@ -304,9 +261,9 @@ class Atelier(WorkshopApp):
             size = W.Layout(width="100%", min_height=f"{PLOT_HEIGHT}px")
             chart_boxes = [BokehModel(f, layout=size) for f in self.figures.values()]
         results_col = W.VBox([
-            _html("<h2>Chiffres clés</h2>"), self.cards,
-            _html("<h2>Objectifs du territoire</h2>"), self.score,
-            _html("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
+            html_widget("<h2>Chiffres clés</h2>"), self.cards,
+            html_widget("<h2>Objectifs du territoire</h2>"), self.score,
+            html_widget("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
         results_col.add_class("fab-results")
         cols = W.HBox([levers_col, results_col], layout=W.Layout(flex_flow="row wrap",
                                                                    width="100%"))
@@ -316,15 +273,15 @@ class Atelier(WorkshopApp):
                                "Qu'est-ce qui change pour les habitants ?",
                                layout=W.Layout(width="100%", height="8rem"))
         self.text.add_class("fab-text")
-        self.counter = _html()
+        self.counter = html_widget()
         self.text.observe(lambda _: self._count(), "value")
         self.submit_button = W.Button(description="Envoyer mon futur", button_style="success")
         self.submit_button.add_class("fab-submit")
         self.submit_button.on_click(lambda _: self.submit(self.text.value))
-        self.submit_msg = _html()
-        self.share = _html()
+        self.submit_msg = html_widget()
+        self.share = html_widget()
         submit_box = W.VBox([
-            _html("<h2>Pourquoi ce futur est souhaitable</h2>"), self.text, self.counter,
+            html_widget("<h2>Pourquoi ce futur est souhaitable</h2>"), self.text, self.counter,
             self.submit_button, self.submit_msg, self.share])
         self._count()
         style = W.HTML(value=f"<style>{CSS}</style>", layout=W.Layout(display="none"))
@@ -422,7 +379,7 @@ class Atelier(WorkshopApp):
             changed = self.state.set(lever_id, value)
         except WorkbenchError as err:
             log.warning("refused value for %s: %r (%s)", lever_id, value, err)
-            self.notice.value = _message(err.message_fr, ok=False)
+            self.notice.value = message_html(err.message_fr, ok=False)
             self.controls[lever_id].show(self.state.values[lever_id])
             return
         self.notice.value = ""
@@ -441,7 +398,7 @@ class Atelier(WorkshopApp):
         name = change["new"]
         if name and name in self.refs:
             self._apply(self.state.load(self.refs[name]))
-            self.notice.value = _message(
+            self.notice.value = message_html(
                 f"Vous partez du futur « {self.refs[name].title or name} » : "
                 "ajustez-le à votre idée.", ok=True)
         self.ref_choice.unobserve(self._choose_reference, "value")
@@ -460,8 +417,8 @@ class Atelier(WorkshopApp):
             self.undo_button.disabled = not self.state.can_undo
         except Exception:  # never a traceback on a participant's screen
             log.exception("refresh failed for levers %s", self.state.values)
-            self.notice.value = _message("Le calcul n'a pas pu être mis à jour. Revenez au "
-                                         "tendanciel ou prévenez l'équipe d'animation.", False)
+            self.notice.value = message_html("Le calcul n'a pas pu être mis à jour. Revenez au "
+                                             "tendanciel ou prévenez l'équipe d'animation.", False)
 
     def _cards_html(self) -> str:
         cards = []
@@ -500,10 +457,10 @@ class Atelier(WorkshopApp):
         try:
             return action()
         except WorkbenchError as err:
-            shown.value = _message(err.message_fr, ok=False)
+            shown.value = message_html(err.message_fr, ok=False)
         except Exception:
             log.exception("%s failed", getattr(action, "__name__", "action"))
-            shown.value = _message(failure_fr, ok=False)
+            shown.value = message_html(failure_fr, ok=False)
         return None
 
     def join(self, code: str, pseudonym: str, group: str = "") -> bool:
@@ -512,7 +469,7 @@ class Atelier(WorkshopApp):
             pseudonym = clean_line(pseudonym or "", "Le pseudonyme", MAX_PSEUDONYM)
             group = clean_line(group or "", "Le nom du groupe", MAX_GROUP, min_len=0)
         except TextRefused as err:
-            self.join_msg.value = _message(err.message_fr, ok=False)
+            self.join_msg.value = message_html(err.message_fr, ok=False)
             return False
 
         def find_session():
@@ -528,7 +485,7 @@ class Atelier(WorkshopApp):
         self.session_code, self.pseudonym, self.group = session.code, pseudonym, group
         label = f"Atelier « {session.title} » ({session.display_code})"
         who = f"{pseudonym}" + (f", groupe {group}" if group else "")
-        self.join_msg.value = (_message(f"Bienvenue {who} ! {label}.", ok=True)
+        self.join_msg.value = (message_html(f"Bienvenue {who} ! {label}.", ok=True)
                                + self._already_received())
         for w in (self.join_code, self.join_name, self.join_group, self.join_button):
             w.disabled = True
@@ -555,17 +512,17 @@ class Atelier(WorkshopApp):
     def submit(self, text: str) -> bool:
         """Store the current future with its text; all or nothing."""
         if self.session_code is None:
-            self.submit_msg.value = _message("Rejoignez d'abord l'atelier (en haut de la page) "
-                                             "avec le code donné par l'animateur.", ok=False)
+            self.submit_msg.value = message_html("Rejoignez d'abord l'atelier (en haut de la page) "
+                                                 "avec le code donné par l'animateur.", ok=False)
             return False
         text = text or ""
         if not text.strip():
-            self.submit_msg.value = _message("Dites en quelques mots pourquoi ce futur est "
-                                             "souhaitable.", ok=False)
+            self.submit_msg.value = message_html("Dites en quelques mots pourquoi ce futur est "
+                                                 "souhaitable.", ok=False)
             return False
         if len(text.strip()) > MAX_TEXT:
-            self.submit_msg.value = _message(f"Votre texte dépasse {MAX_TEXT} caractères : "
-                                             "raccourcissez-le.", ok=False)
+            self.submit_msg.value = message_html(f"Votre texte dépasse {MAX_TEXT} caractères : "
+                                                 "raccourcissez-le.", ok=False)
             return False
         code = self.state.share_code()
 
@@ -592,11 +549,11 @@ class Atelier(WorkshopApp):
         self._sent.add(sub.id)
         self.last_submission = sub
         if again:
-            self.submit_msg.value = _message(
+            self.submit_msg.value = message_html(
                 f"Ce futur est déjà enregistré (n° {sub.id}) : il ne compte qu'une fois. "
                 "Changez un levier ou votre texte pour en proposer un autre.", ok=True)
         else:
-            self.submit_msg.value = _message(
+            self.submit_msg.value = message_html(
                 f"Merci {self.pseudonym} ! Votre futur est enregistré (n° {sub.id}).", ok=True)
         link = self.share_link(code)
         self.share.value = (f'<p class="fab-share">Lien pour le retrouver : '
@@ -625,63 +582,14 @@ class Atelier(WorkshopApp):
             try:
                 scenario = scenario_from_code(q["futur"][0], self.levers)
             except WorkbenchError as err:
-                self.notice.value = _message(err.message_fr, ok=False)
+                self.notice.value = message_html(err.message_fr, ok=False)
                 return
             self._apply(self.state.load(scenario))
-            self.notice.value = _message("Voici le futur partagé : vous pouvez le modifier.",
-                                         ok=True)
+            self.notice.value = message_html("Voici le futur partagé : vous pouvez le modifier.",
+                                             ok=True)
 
 
 
-def request_url() -> str:
-    """The page's URL as the browser asked for it. Voilà sets VOILA_REQUEST_URL only for
-    kernels started on demand; a pre-started kernel gets the parts (host, port, path) after
-    ``wait_for_request``. The scheme is http unless a proxy says otherwise."""
-    env = os.environ
-    if env.get("VOILA_REQUEST_URL"):
-        return env["VOILA_REQUEST_URL"]
-    host, path = env.get("SERVER_NAME", ""), env.get("SCRIPT_NAME", "")
-    if not host or not path:
-        return ""
-    port = env.get("SERVER_PORT", "")
-    scheme = env.get("HTTP_X_FORWARDED_PROTO", "http")
-    netloc = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{netloc}{':' + port if port else ''}{path}"
-
-
-class _Unavailable:
-    """What the notebook gets when the app cannot be built: a French message."""
-
-    def __init__(self, exc: BaseException):
-        from .overview import failure_widget
-
-        self.widget = failure_widget(exc)
-
-    def apply_request(self) -> None:
-        """Nothing to apply."""
-
-
-def build_app(factory: Callable[[], WorkshopApp], what: str) -> WorkshopApp | _Unavailable:
-    """Build a workshop app for its notebook; a failure gives a French message, never a
-    traceback. The workshop server (workbench/server) puts BokehJS in the page as one
-    long-cached file and says so with FABRIQUE_BOKEH_JS=page; anywhere else (plain Voilà,
-    JupyterLab) it is embedded in the page, since the room may have no internet."""
-    try:
-        if os.environ.get("FABRIQUE_BOKEH_JS") != "page":
-            from bokeh.io import output_notebook
-            from bokeh.resources import INLINE
-
-            output_notebook(resources=INLINE, hide_banner=True)
-        app = factory()
-        from .guard import guard_comms
-
-        guard_comms()  # the page may now open comms only for the app's widget models
-        return app
-    except Exception as exc:
-        log.exception("the %s could not be built", what)
-        return _Unavailable(exc)
-
-
-def atelier(engine: Engine | None = None) -> Atelier | _Unavailable:
+def atelier(engine: Engine | None = None) -> Atelier | Unavailable:
     """Build the app for ``apps/atelier.ipynb``."""
     return build_app(lambda: Atelier(engine), "atelier")

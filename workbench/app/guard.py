@@ -27,7 +27,7 @@ def _live_widgets():
 
 def route_comm_logs() -> None:
     """Comm errors (a bad open, a bad update) to the server log, never to the page."""
-    from .overview import ServerLogHandler
+    from .base import ServerLogHandler
 
     for name in COMM_LOGGERS:
         logger = logging.getLogger(name)

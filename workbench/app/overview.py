@@ -11,8 +11,6 @@ log (see :class:`ServerLogHandler`)."""
 from __future__ import annotations
 
 import logging
-import os
-import sys
 
 import ipywidgets as widgets
 
@@ -24,6 +22,7 @@ from ..format import (
     unit_fr,
 )
 from ..text import escape as _e
+from .base import ServerLogHandler, html_widget
 
 __all__ = ["KEY_FIGURES", "ServerLogHandler", "failure_widget", "format_change",
            "format_number", "format_value", "french_spacing", "reference_overview", "unit_fr"]
@@ -46,50 +45,6 @@ FAILURE_FR = ("Le calcul n'a pas pu être affiché. Merci de prévenir l'équipe
 log = logging.getLogger(__name__)
 
 
-class ServerLogHandler(logging.Handler):
-    """Writes records to the server's log, never to the participant's page.
-
-    Inside an IPython kernel ``sys.stderr`` (and file descriptor 2) are forwarded to the
-    browser, and Voilà shows stderr outputs on the page; ipykernel keeps a copy of the
-    original descriptor (``sys.stderr._original_stdstream_copy``), which is the terminal or
-    log of the Voilà server that started the kernel. Outside a kernel this is plain stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            data = (self.format(record) + "\n").encode("utf-8", "replace")
-            fd = getattr(sys.stderr, "_original_stdstream_copy", None)
-            if isinstance(fd, int):
-                while data:
-                    data = data[os.write(fd, data):]
-            else:
-                # no copy: descriptor 2 was not redirected (ipykernel does not when it runs
-                # under pytest), so the process's own stderr is still the server's log;
-                # sys.stderr would be the page
-                out = sys.__stderr__ if _in_kernel() else sys.stderr
-                out.write(data.decode("utf-8"))
-                out.flush()
-        except Exception:
-            self.handleError(record)
-
-
-def _in_kernel() -> bool:
-    return type(sys.stderr).__module__.startswith("ipykernel")
-
-
-def _setup_logging() -> None:
-    app_log = logging.getLogger("workbench.app")
-    if not any(isinstance(h, ServerLogHandler) for h in app_log.handlers):
-        handler = ServerLogHandler()
-        handler.setFormatter(logging.Formatter(
-            "[%(asctime)s %(levelname)s %(name)s] %(message)s"))
-        app_log.addHandler(handler)
-        app_log.setLevel(logging.INFO)
-    # Not to the root logger: in a kernel, whatever configured it (pyam does) may write to
-    # sys.stderr, which is the participant's page.
-    app_log.propagate = False
-
-
-_setup_logging()
 
 
 # --- page ----------------------------------------------------------------------------------
@@ -143,12 +98,6 @@ def _paragraphs(text: str, css_class: str = "") -> str:
     return "".join(f"<p{cls}>{_e(p)}</p>" for p in parts if p)
 
 
-def _html(value: str, css_class: str) -> widgets.HTML:
-    w = widgets.HTML(value=value, layout=widgets.Layout(width="auto"))
-    w.add_class(css_class)
-    return w
-
-
 def _card(engine, res, name: str, scenario, rows: list[tuple[str, int]]) -> str:
     title = scenario.title or scenario.name
     body = []
@@ -196,15 +145,16 @@ def _build(engine) -> widgets.Widget:
             f"modèles de la Fabrique : les chiffres de {BASE_YEAR} (dernière année observée) "
             f"à côté de ceux de {HORIZON} (projection).")
     header = f'<h1>{_e(title)}</h1><p class="fab-lead">{_e(french_spacing(lead))}</p>'
-    cards = [_html(_card(engine, res, name, s, rows), "fab-card-widget")
+    cards = [html_widget(_card(engine, res, name, s, rows), "fab-card-widget")
              for name, s in refs.items()]
     grid = widgets.GridBox(cards, layout=widgets.Layout(
         grid_template_columns="repeat(auto-fit, minmax(min(100%, 23rem), 1fr))",
         grid_gap="1.25rem", width="100%"))
     note_text = ("Chiffres arrondis. Une projection n'est pas une prévision : elle montre où "
                  "mèneraient les hypothèses de chaque futur.")
-    note = _html(f'<p class="fab-note">{_e(french_spacing(note_text))}</p>', "fab-note-widget")
-    return _page([_html(header, "fab-header"), grid, note])
+    note = html_widget(f'<p class="fab-note">{_e(french_spacing(note_text))}</p>',
+                       "fab-note-widget")
+    return _page([html_widget(header, "fab-header"), grid, note])
 
 
 def _page(children: list[widgets.Widget]) -> widgets.VBox:
@@ -222,8 +172,8 @@ def failure_widget(exc: BaseException | None = None) -> widgets.Widget:
     extra = ""
     if isinstance(exc, WorkbenchError) and exc.message_fr:
         extra = f" ({exc.message_fr})"
-    return _page([_html(f'<div class="fab-failure" role="alert">{_e(FAILURE_FR + extra)}</div>',
-                        "fab-failure-widget")])
+    failure = f'<div class="fab-failure" role="alert">{_e(FAILURE_FR + extra)}</div>'
+    return _page([html_widget(failure, "fab-failure-widget")])
 
 
 def reference_overview(engine=None) -> widgets.Widget:

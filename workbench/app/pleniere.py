@@ -45,7 +45,7 @@ from ..plots import OKABE_ITO
 from ..scenario import share_code
 from ..text import escape as _e
 from .atelier import CSS as ATELIER_CSS
-from .atelier import WorkshopApp, _html, _message, _Unavailable, build_app
+from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .report import (
     PARIS,
     _jitter,
@@ -223,7 +223,7 @@ class Pleniere(WorkshopApp):
             expected = ""
         if not token_ok(given, expected):
             log.warning("plénière refused: %s", "wrong token" if given else "no token")
-            self.widget.children = (self._style, _html(
+            self.widget.children = (self._style, html_widget(
                 f'<div class="fab-failure fab-refused" role="alert">{_e(REFUSED_FR)}</div>'))
             return False
         self.authorised = True
@@ -245,8 +245,8 @@ class Pleniere(WorkshopApp):
         engine = self.engine
         self.variables = app_variables(engine.codelist, engine.variables)
         self.levers = ordered_levers(engine.levers)
-        header = _html(f"<h1>Plénière — {_e(engine.territory.name)}</h1>"
-                       '<p class="fab-lead">' + _e(french_spacing(
+        header = html_widget(f"<h1>Plénière — {_e(engine.territory.name)}</h1>"
+                             '<p class="fab-lead">' + _e(french_spacing(
                            "Ouvrez un atelier et projetez son code : les futurs des "
                            "participants arrivent ici au fil de l'eau.")) + "</p>")
         self.title_input = W.Text(placeholder="Titre du nouvel atelier (ex. Atelier du "
@@ -259,13 +259,13 @@ class Pleniere(WorkshopApp):
             w.add_class(css)
         self.open_button.on_click(lambda _: self.open_session(self.title_input.value))
         self.session_choice.observe(self._choose_session, "value")
-        self.session_msg = _html()
+        self.session_msg = html_widget()
         bar = W.HBox([self.title_input, self.open_button, self.session_choice],
                      layout=W.Layout(flex_flow="row wrap"))
         bar.add_class("fab-toolbar")
         # the session: code for the projector, link, counter, actions
-        self.join_html = _html("", "fab-join-big")
-        self.counter = _html("", "fab-counter")
+        self.join_html = html_widget("", "fab-join-big")
+        self.counter = html_widget("", "fab-counter")
         self.refresh_button = W.Button(description="↻ Rafraîchir",
                                        tooltip="Chercher les nouveaux futurs maintenant")
         self.close_button = own_layout(W.Button(description="Clore l'atelier",
@@ -280,26 +280,26 @@ class Pleniere(WorkshopApp):
         self.confirm_yes.on_click(lambda _: self.close_session())
         self.confirm_no.on_click(lambda _: self.cancel_close())
         self.confirm_box = own_layout(W.HBox([
-            _html("<strong>Clore l'atelier ? Les participants ne pourront plus envoyer de "
-                  "futur.</strong>"), self.confirm_yes, self.confirm_no],
+            html_widget("<strong>Clore l'atelier ? Les participants ne pourront plus envoyer de "
+                        "futur.</strong>"), self.confirm_yes, self.confirm_no],
             layout=W.Layout(flex_flow="row wrap", display="none")))
         self.confirm_box.add_class("fab-toolbar")
         self.confirm_box.add_class("fab-confirm")
         actions = W.HBox([self.counter, self.refresh_button, self.close_button],
                          layout=W.Layout(flex_flow="row wrap", align_items="center"))
         actions.add_class("fab-toolbar")
-        self.status_msg = _html()
+        self.status_msg = html_widget()
         # futures received | comparison
-        self.empty_note = own_layout(_html('<p class="fab-help">' + _e(french_spacing(
+        self.empty_note = own_layout(html_widget('<p class="fab-help">' + _e(french_spacing(
             "Aucun futur reçu pour l'instant : ils s'affichent ici dès leur envoi.")) + "</p>"))
         self.list_box = W.VBox([])
         self.list_box.add_class("fab-sub-list")
-        subs_col = W.VBox([_html("<h2>Futurs reçus</h2>"), self.empty_note, self.list_box])
+        subs_col = W.VBox([html_widget("<h2>Futurs reçus</h2>"), self.empty_note, self.list_box])
         subs_col.add_class("fab-subs-col")
-        self.compare_html = _html("", "fab-compare-box")
-        self.score_html = _html("", "fab-score-box")
-        compare_col = W.VBox([_html("<h2>Comparer les futurs</h2>"), self.compare_html,
-                              _html("<h2>Objectifs du territoire</h2>"), self.score_html])
+        self.compare_html = html_widget("", "fab-compare-box")
+        self.score_html = html_widget("", "fab-score-box")
+        compare_col = W.VBox([html_widget("<h2>Comparer les futurs</h2>"), self.compare_html,
+                              html_widget("<h2>Objectifs du territoire</h2>"), self.score_html])
         compare_col.add_class("fab-compare-col")
         cols = W.HBox([subs_col, compare_col], layout=W.Layout(flex_flow="row wrap",
                                                                  width="100%"))
@@ -311,23 +311,23 @@ class Pleniere(WorkshopApp):
         chart = BokehModel(self.figure, layout=W.Layout(
             width="100%", min_height=f"{self.figure.height}px"))
         chart.add_class("fab-panel-chart")
-        self.spread_html = _html("", "fab-spread-box")
-        self.consensus_html = _html("", "fab-consensus-box")
+        self.spread_html = html_widget("", "fab-spread-box")
+        self.consensus_html = html_widget("", "fab-consensus-box")
         self.export_button = W.Button(description="Exporter", button_style="success",
                                       tooltip="Tableur IAMC et rapport HTML de la séance")
         self.export_button.add_class("fab-export")
         self.export_button.on_click(lambda _: self.export())
-        self.export_msg = _html("", "fab-export-msg")
+        self.export_msg = html_widget("", "fab-export-msg")
         self.session_box = own_layout(W.VBox([
             self.join_html, actions, self.confirm_box, self.status_msg, cols,
-            _html("<h2>Les choix du panel</h2>"), chart, self.spread_html,
-            _html("<h2>Le futur de consensus</h2>"), self.consensus_html,
-            _html("<h2>Exporter la séance</h2><p class='fab-help'>" + _e(french_spacing(
+            html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
+            html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
+            html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + _e(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
                 "rapport à imprimer ou à diffuser.")) + "</p>"),
             self.export_button, self.export_msg], layout=W.Layout(display="none")))
         self.session_box.add_class("fab-session-box")
-        self.room_html = _html()
+        self.room_html = html_widget()
         self.show_room(room_status())
         self.widget.children = (self._style, header, self.room_html, bar, self.session_msg,
                                 self.session_box)
@@ -395,8 +395,8 @@ class Pleniere(WorkshopApp):
                            reverse=True)
         except Exception:
             log.exception("listing sessions failed")
-            self.session_msg.value = _message("La liste des ateliers est indisponible pour "
-                                              "l'instant : réessayez.", ok=False)
+            self.session_msg.value = message_html("La liste des ateliers est indisponible pour "
+                                                  "l'instant : réessayez.", ok=False)
             return
         options = [(PICK, "")] + [
             (f"{s.title} — {s.display_code} — {date_fr(s.created)}"
@@ -418,17 +418,17 @@ class Pleniere(WorkshopApp):
         try:
             session = self.store.create_session(title or "")
         except WorkbenchError as err:
-            self.session_msg.value = _message(err.message_fr, ok=False)
+            self.session_msg.value = message_html(err.message_fr, ok=False)
             return None
         except Exception:
             log.exception("creating a session failed")
-            self.session_msg.value = _message("L'atelier n'a pas pu être ouvert : réessayez "
-                                              "dans un instant.", ok=False)
+            self.session_msg.value = message_html("L'atelier n'a pas pu être ouvert : réessayez "
+                                                  "dans un instant.", ok=False)
             return None
         self.title_input.value = ""
         self.select_session(session.code)
-        self.session_msg.value = _message(f"Atelier « {session.title} » ouvert : projetez son "
-                                          "code.", ok=True)
+        self.session_msg.value = message_html(f"Atelier « {session.title} » ouvert : projetez son "
+                                              "code.", ok=True)
         return session
 
     def select_session(self, code: str) -> bool:
@@ -436,12 +436,12 @@ class Pleniere(WorkshopApp):
         try:
             session = self.store.get_session(code)
         except WorkbenchError as err:
-            self.session_msg.value = _message(err.message_fr, ok=False)
+            self.session_msg.value = message_html(err.message_fr, ok=False)
             return False
         except Exception:
             log.exception("reading session %r failed", code)
-            self.session_msg.value = _message("Cet atelier est indisponible pour l'instant : "
-                                              "réessayez.", ok=False)
+            self.session_msg.value = message_html("Cet atelier est indisponible pour l'instant : "
+                                                  "réessayez.", ok=False)
             return False
         self.session = session
         for check, row in self.rows.values():  # the previous session's rows
@@ -511,19 +511,19 @@ class Pleniere(WorkshopApp):
             self.store.close_session(self.session.code)
             self.session = self.store.get_session(self.session.code)
         except WorkbenchError as err:
-            self.status_msg.value = _message(err.message_fr, ok=False)
+            self.status_msg.value = message_html(err.message_fr, ok=False)
             return False
         except Exception:
             log.exception("closing session %s failed", self.session.code)
-            self.status_msg.value = _message("L'atelier n'a pas pu être clos : réessayez.",
-                                             ok=False)
+            self.status_msg.value = message_html("L'atelier n'a pas pu être clos : réessayez.",
+                                                 ok=False)
             return False
         self.cancel_close()
         self.refresh_sessions()
         self._show_session()
         self.update_panel()
-        self.status_msg.value = _message("Atelier clos : ses futurs restent consultables et "
-                                         "exportables.", ok=True)
+        self.status_msg.value = message_html("Atelier clos : ses futurs restent consultables et "
+                                             "exportables.", ok=True)
         return True
 
     # -- submissions -------------------------------------------------------------------------
@@ -549,7 +549,7 @@ class Pleniere(WorkshopApp):
 
     def _poll_failed(self, failed: bool) -> None:
         if failed:
-            self.status_msg.value = _message(
+            self.status_msg.value = message_html(
                 "Les nouveaux futurs n'arrivent plus (base de données injoignable) : nouvel "
                 "essai toutes les deux secondes, ou cliquez sur « Rafraîchir ».", ok=False)
         elif self._poll_error:
@@ -585,9 +585,10 @@ class Pleniere(WorkshopApp):
                     f'texte</summary><p class="fab-fulltext">{_e(text)}</p></details>')
         else:
             body = f'<p class="fab-excerpt fab-fulltext">{_e(text)}</p>'
-        info = _html(f'<div class="fab-sub-head"><span class="fab-sub-who">{_e(sub.pseudonym)}'
-                     f'</span>{group} <span class="fab-sub-meta">· {_e(time_fr(sub.created))} '
-                     f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
+        info = html_widget(
+            f'<div class="fab-sub-head"><span class="fab-sub-who">{_e(sub.pseudonym)}'
+            f'</span>{group} <span class="fab-sub-meta">· {_e(time_fr(sub.created))} '
+            f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
         row = W.HBox([check, info])
         row.add_class("fab-sub")
         row.add_class(f"fab-sub-{sub.id}")
@@ -636,8 +637,8 @@ class Pleniere(WorkshopApp):
             self._show_consensus()
         except Exception:
             log.exception("updating the panel failed")
-            self.status_msg.value = _message("L'affichage n'a pas pu être mis à jour : "
-                                             "cliquez sur « Rafraîchir ».", ok=False)
+            self.status_msg.value = message_html("L'affichage n'a pas pu être mis à jour : "
+                                                 "cliquez sur « Rafraîchir ».", ok=False)
 
     def update_comparison(self) -> None:
         """The chosen futures next to the trend and the consensus: indicators in 2030 and
@@ -660,8 +661,8 @@ class Pleniere(WorkshopApp):
                                      + scorecard_table(run, headers=headers) + "</div>")
         except Exception:
             log.exception("the comparison failed")
-            self.compare_html.value = _message("La comparaison n'a pas pu être calculée.",
-                                               ok=False)
+            self.compare_html.value = message_html("La comparaison n'a pas pu être calculée.",
+                                                   ok=False)
 
     def _show_consensus(self) -> None:
         run = self.compare_run
@@ -713,11 +714,11 @@ class Pleniere(WorkshopApp):
             report = session_report(self.engine, session, subs)
             page = _write_text(folder / f"{base}.html", report)
         except WorkbenchError as err:
-            self.export_msg.value = _message(err.message_fr, ok=False)
+            self.export_msg.value = message_html(err.message_fr, ok=False)
             return None
         except Exception:
             log.exception("export failed")
-            self.export_msg.value = _message("L'export n'a pas abouti : réessayez ; si cela "
+            self.export_msg.value = message_html("L'export n'a pas abouti : réessayez ; si cela "
                                               "continue, prévenez l'équipe technique.",
                                               ok=False)
             return None
@@ -726,7 +727,7 @@ class Pleniere(WorkshopApp):
         self.exported = (xlsx, page)
         n = len(subs)
         self.export_msg.value = (
-            _message(f"Export prêt : {_count_fr(n)}, le tendanciel et le consensus.", ok=True)
+            message_html(f"Export prêt : {_count_fr(n)}, le tendanciel et le consensus.", ok=True)
             + "<p>" + _download(xlsx, XLSX_MIME, "Télécharger le tableur (xlsx, IAMC)")
             + _download(page, "text/html", "Télécharger le rapport (HTML)") + "</p>"
             + '<p class="fab-help">Enregistrés aussi sur le serveur : <br>'
@@ -833,7 +834,7 @@ def _download(path: Path, mime: str, label: str) -> str:
             f'href="data:{mime};base64,{data}">{_e(label)}</a>')
 
 
-def pleniere(engine=None) -> Pleniere | _Unavailable:
+def pleniere(engine=None) -> Pleniere | Unavailable:
     """Build the app for ``apps/pleniere.ipynb``: an empty page until ``apply_request``
     has checked the token."""
     return build_app(lambda: Pleniere(engine), "plénière")
