@@ -47,7 +47,7 @@ def digits(unit: str) -> int:
     return 0 if unit in COUNT_UNITS else 2 if unit == "persons/household" else 1
 
 
-def _tools() -> list:
+def chart_tools() -> list:
     """Pan, box zoom, reset and save, with French descriptions (the toolbar's tooltips)."""
     return [PanTool(description="Déplacer"), BoxZoomTool(description="Zoomer sur une zone"),
             ResetTool(description="Revenir à la vue de départ"),
@@ -56,20 +56,20 @@ def _tools() -> list:
 
 def _figure(title: str, x_label: str, y_label: str, width: int, height: int, **kw) -> figure:
     fig = figure(title=title, x_axis_label=x_label, y_axis_label=y_label, width=width,
-                 height=height, tools=_tools(), toolbar_location="right", **kw)
+                 height=height, tools=chart_tools(), toolbar_location="right", **kw)
     fig.toolbar.logo = None
     fig.title.text_font_size = "14px"
     return fig
 
 
-def _hover_number(ndigits: int, absolute: bool = False) -> CustomJSHover:
+def hover_number(ndigits: int, absolute: bool = False) -> CustomJSHover:
     value = "Math.abs(value)" if absolute else "value"
     return CustomJSHover(code=(
         f"return {value}.toLocaleString('fr-FR', "
         f"{{minimumFractionDigits: {ndigits}, maximumFractionDigits: {ndigits}}})"))
 
 
-def _number_axis(fig: figure, ndigits: int) -> None:
+def number_axis(fig: figure, ndigits: int) -> None:
     # Bokeh's numbro bundle has no French locale (NumeralTickFormatter(language="fr") still
     # writes "2,200"): the browser's own French formatting does it ("2 200", "8,5").
     fig.yaxis.formatter = CustomJSTickFormatter(code=(
@@ -121,8 +121,8 @@ def line_chart(results: Results, variable: str, scenarios: Sequence[str] | None 
             renderers=[line], description="Afficher les valeurs",
             tooltips=[("Scénario", label), ("Année", "@year"),
                       (var.label_fr, f"@{{{name}}}{{custom}}")],
-            formatters={f"@{{{name}}}": _hover_number(nd)}))
-    _number_axis(fig, nd)
+            formatters={f"@{{{name}}}": hover_number(nd)}))
+    number_axis(fig, nd)
     _marker(fig, marker_year)
     fig.legend.location = "top_left"
     fig.legend.click_policy = "hide"
@@ -180,7 +180,7 @@ def age_pyramid(population_by_sex_age: np.ndarray | Mapping[str, np.ndarray], ti
         renderers=[men, women], description="Afficher les valeurs",
         tooltips=[("Âge", "@age_label"), ("Hommes", "@male{custom}"),
                   ("Femmes", "@female{custom}")],
-        formatters={"@male": _hover_number(0, absolute=True), "@female": _hover_number(0)}))
+        formatters={"@male": hover_number(0, absolute=True), "@female": hover_number(0)}))
     peak = max(float(np.max(np.abs(np.asarray(p, dtype=float)))) for p in layers.values())
     for i, label in enumerate(outline_labels):
         color, dash = OUTLINES[i % len(OUTLINES)]
@@ -258,8 +258,8 @@ def trend_band(trend_df: pd.DataFrame, results: Results, scenario: str, *,
         fig.add_tools(HoverTool(
             renderers=[renderer], description="Afficher les valeurs",
             tooltips=[("", name), ("Année", "@year"), (var.label_fr, "@value{custom}")],
-            formatters={"@value": _hover_number(nd)}))
-    _number_axis(fig, nd)
+            formatters={"@value": hover_number(nd)}))
+    number_axis(fig, nd)
     _marker(fig, marker_year)
     fig.legend.location = "top_left"
     fig.legend.background_fill_alpha = 0.7

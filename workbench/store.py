@@ -1,6 +1,9 @@
 """Where workshop sessions and submitted scenarios live: a SQLite file under ``var/`` by
 default, PostgreSQL when ``FABRIQUE_DATABASE_URL`` (or ``Store(url)``) names one.
 
+Size: one schema and one set of queries for both backends (SQLite, PostgreSQL), with the
+exactly-once rules that must stay in one place.
+
 A submitted scenario is never lost: every write is one transaction, SQLite keeps a rollback
 journal with ``synchronous=FULL`` (not WAL: see ``_sqlite_engine``), concurrent writers wait
 for each other (``BEGIN IMMEDIATE`` and a busy timeout on SQLite, a row lock on the session

@@ -2,6 +2,9 @@
 apart), key figures and charts against the trend scenario, the target scorecard, undo and
 reset, then « pourquoi ce futur est souhaitable » and submission to the workshop session.
 
+Size: one page's widgets, layout and callbacks, which share the page's state; the pieces
+every page uses are in ``base.py``. Its CSS and charts are due to move out (issue 13).
+
 Everything is generated from the lever registry and the indicators codelist, so a new
 model's levers and indicators appear without editing ``apps/atelier.ipynb``. Every value a
 browser sends goes through the registry's check; every text shown is escaped; a failure
@@ -300,11 +303,11 @@ class Atelier(WorkshopApp):
         from bokeh.models import ColumnDataSource, HoverTool, Span
         from bokeh.plotting import figure
 
-        from ..plots import OKABE_ITO, _hover_number, _number_axis, _tools, digits
+        from ..plots import OKABE_ITO, chart_tools, digits, hover_number, number_axis
 
         src = ColumnDataSource(self._series(var.name), name="series")
         fig = figure(title=var.label_fr, height=PLOT_HEIGHT, sizing_mode="stretch_width",
-                     tools=_tools(), toolbar_location=None, x_axis_label="Année",
+                     tools=chart_tools(), toolbar_location=None, x_axis_label="Année",
                      y_axis_label=unit_fr(var.unit))
         fig.toolbar.logo = None
         nd = digits(var.unit)
@@ -316,9 +319,9 @@ class Atelier(WorkshopApp):
                                 tooltips=[("Année", "@year"), ("Votre futur",
                                                                f"@{{{MINE}}}{{custom}}"),
                                           ("Tendanciel", f"@{{{TREND}}}{{custom}}")],
-                                formatters={f"@{{{MINE}}}": _hover_number(nd),
-                                            f"@{{{TREND}}}": _hover_number(nd)}))
-        _number_axis(fig, nd)
+                                formatters={f"@{{{MINE}}}": hover_number(nd),
+                                            f"@{{{TREND}}}": hover_number(nd)}))
+        number_axis(fig, nd)
         fig.add_layout(Span(location=2030, dimension="height", line_color="#999999",
                             line_dash="dotted"))
         legend = fig.legend[0]

@@ -1,6 +1,9 @@
 """Energy transition: final energy by sector and carrier, mobility, local renewables,
 greenhouse-gas emissions and the energy bill, held against the PCAET and TEPOS targets.
 
+Size: one model, its method written out step by step next to the code that computes it, in
+the order of the notebook that shows it.
+
 Method (each step shown in notebooks/20-energie-climat-air.ipynb):
 
 * Base year 2021. No local figure by sector was found: each sector's national 2021
