@@ -206,8 +206,8 @@ def test_a_double_click_and_a_retry_after_a_reload_count_once(context, voila_ser
     page.wait_for_selector("text=1 futur déjà reçu", timeout=20_000)
     assert f"n° {sub.id}" in page.inner_text(".fab-atelier")
     page.locator(".fab-submit").click()
-    page.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
+    page.wait_for_selector("text=Ce futur est déjà enregistré", timeout=20_000)
     shown = " ".join(page.inner_text(".fab-atelier").split())
-    assert f"(n° {sub.id})" in shown
+    assert f"(n° {sub.id}) : il ne compte qu'une fois" in shown
     assert [s.id for s in store.submissions(session.code)] == [sub.id]
     page.close()

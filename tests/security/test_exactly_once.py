@@ -56,7 +56,7 @@ def test_a_retry_after_a_reload_counts_once_and_the_page_says_it_landed(engine, 
     again.controls["home_care_share"].slider.value = 75
     assert again.submit("Plus d'aide à domicile.")
     assert [s.id for s in store.submissions(session.code)] == [sub.id]
-    assert f"n° {sub.id}" in again.submit_msg.value
+    assert f"déjà enregistré (n° {sub.id})" in again.submit_msg.value
     # another browser sending the very same future is another participant
     other = page(engine, store, monkeypatch, device=new_device())
     other.join(session.code, "Léo", "Groupe 3")
@@ -127,3 +127,42 @@ def test_killing_the_writer_mid_burst_loses_nothing_acknowledged_and_retries_cou
     assert len(final) == n and len({s.pseudonym for s in final}) == n
     assert json.dumps(sorted(s.pseudonym for s in final)) == json.dumps(
         [f"p{i:02d}" for i in range(n)])
+
+
+def test_a_store_that_fails_keeps_the_future_in_the_page_to_send_again(engine, tmp_path,
+                                                                       monkeypatch):
+    """The store held by another process past its busy time-out (a stuck writer, a backup
+    taking the file): the page says so in French, keeps the future and its text, and the
+    same click later stores it once."""
+    import html
+    import sqlite3
+
+    from workbench import store as store_module
+    from workbench.format import french_spacing
+    from workbench.store import MSG_UNAVAILABLE, Store
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 1)
+    path = tmp_path / "fabrique.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    session = store.create_session("Panne du stockage")
+    app = page(engine, store, monkeypatch)
+    assert app.join(session.code, "Lou")
+    app.controls["home_care_share"].slider.value = 70
+    app.text.value = "Plus d'aide à domicile."
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert not app.submit(app.text.value)
+        assert french_spacing(MSG_UNAVAILABLE) in html.unescape(app.submit_msg.value)
+        assert not app.submit_button.disabled
+        assert app.state.values["home_care_share"] == 70
+        assert app.text.value == "Plus d'aide à domicile."
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert store.submissions(session.code) == []
+    assert app.submit(app.text.value)
+    (sub,) = store.submissions(session.code)
+    assert sub.levers["home_care_share"] == 70 and sub.text == "Plus d'aide à domicile."
+    assert app.submit(app.text.value)  # clicked again: still one
+    assert len(store.submissions(session.code)) == 1

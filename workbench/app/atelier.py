@@ -505,6 +505,7 @@ class Atelier(WorkshopApp):
             return ""
         if not mine:
             return ""
+        self._sent.update(s.id for s in mine)  # sent again from here: « déjà enregistré »
         from .report import time_fr
 
         listed = ", ".join(f"n° {s.id} ({time_fr(s.created)})" for s in mine[-5:])
