@@ -28,7 +28,7 @@ from ..identity import kernel_device, submission_key
 from ..scenario import reference_scenarios, scenario_from_code
 from ..scorecard import STATUS_FR, evaluate
 from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
-from ..text import escape as _e
+from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .overview import CSS as BASE_CSS
 from .sharing import own_layout, share_alike
@@ -108,7 +108,7 @@ class LeverControl:
                                           layout=W.Layout(width="auto"))
         self.help_button.add_class("fab-help-button")
         self.help = own_layout(
-            html_widget(f'<p class="fab-help">{_e(french_spacing(lever.help_fr))}</p>'))
+            html_widget(f'<p class="fab-help">{esc(french_spacing(lever.help_fr))}</p>'))
         self.help.layout.display = "none"
         self.help_button.observe(self._toggle_help, "value")
         self.slider = W.FloatSlider(
@@ -122,9 +122,9 @@ class LeverControl:
         self.trend = html_widget(
             f'<div class="fab-trend" aria-hidden="true"><span style="left:{pos:.1f}%;'
             f'transform:translateX({shift})">▲ tendanciel : '
-            f"{_e(_lever_value(lever, lever.trend))}</span></div>")
+            f"{esc(_lever_value(lever, lever.trend))}</span></div>")
         head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label">'
-                           f"{_e(lever.label_fr)}</span></div>")
+                           f"{esc(lever.label_fr)}</span></div>")
         row = W.HBox([head, self.value, self.help_button],
                      layout=W.Layout(justify_content="space-between", align_items="center"))
         self.box = W.VBox([row, self.help, self.slider, self.trend])
@@ -152,7 +152,7 @@ class LeverControl:
             self.slider.value = value
         finally:
             self._muted = False
-        self.value.value = _e(_lever_value(self.lever, value))
+        self.value.value = esc(_lever_value(self.lever, value))
 
 
 class Atelier(WorkshopApp):
@@ -183,7 +183,7 @@ class Atelier(WorkshopApp):
     def _build(self) -> None:
         self.controls = {k: LeverControl(lv, self.set_lever) for k, lv in self.levers.items()}
         title = html_widget('<h1>Atelier 2030 — Grand Chambéry</h1><p class="fab-lead">'
-                            + _e(french_spacing(
+                            + esc(french_spacing(
                           "Déplacez les curseurs : les conséquences pour 2030 et 2050 "
                           "s'affichent aussitôt, à côté du futur tendanciel. Quand votre futur "
                           "vous convient, dites pourquoi il est souhaitable et envoyez-le."))
@@ -232,7 +232,7 @@ class Atelier(WorkshopApp):
                 group = [lv for lv in self.levers.of_kind(kind) if lv.theme == theme]
                 if not group:
                     continue
-                out.append(html_widget(f"<h3>{_e(themes[theme]['fr'])}</h3>"))
+                out.append(html_widget(f"<h3>{esc(themes[theme]['fr'])}</h3>"))
                 out.extend(self.controls[lv.id].box for lv in group if not lv.advanced)
                 finer = [self.controls[lv.id].box for lv in group if lv.advanced]
                 if finer:  # finer settings folded, as En-ROADS does, to keep the page short
@@ -242,7 +242,7 @@ class Atelier(WorkshopApp):
                     out.append(fold)
         context_box = W.VBox([
             html_widget("<h2>Hypothèses de contexte</h2><p class='fab-help'>"
-                        + _e(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
+                        + esc(french_spacing("Ce que le territoire ne choisit pas, mais qui pèse "
                                       "sur son avenir : à faire varier pour voir."))
                         + "</p>"), *context])
         context_box.add_class("fab-context")
@@ -339,7 +339,7 @@ class Atelier(WorkshopApp):
         n = len(self.text.value)
         warn = " — trop long : raccourcissez votre texte" if n > MAX_TEXT else ""
         self.counter.value = (f'<span class="fab-help">{format_number(n)} / '
-                              f"{format_number(MAX_TEXT)} caractères{_e(warn)}</span>")
+                              f"{format_number(MAX_TEXT)} caractères{esc(warn)}</span>")
 
     # -- heartbeat ---------------------------------------------------------------------------
 
@@ -352,7 +352,7 @@ class Atelier(WorkshopApp):
         if self.session_code:
             query["atelier"] = self.session_code
         self.heartbeat.value = (f'<span class="fab-beat" data-beat="{self._beats}" '
-                                f'data-query="{_e(urlencode(query))}"></span>')
+                                f'data-query="{esc(urlencode(query))}"></span>')
 
     def _start_heartbeat(self) -> None:
         import asyncio
@@ -430,26 +430,26 @@ class Atelier(WorkshopApp):
             nd = 1 if unit == "%" else (2 if unit == "persons/household" else 0)
             mine = {y: self.results.value(var.name, y, 0) for y in YEARS}
             trend = {y: self.trend.value(var.name, y, 0) for y in YEARS}
-            unit_txt = "" if unit == "%" else f" {_e(unit_fr(unit))}"
+            unit_txt = "" if unit == "%" else f" {esc(unit_fr(unit))}"
             delta = format_change(trend[2030], mine[2030], unit, nd)
             cards.append(
-                f'<div class="fab-kf" data-variable="{_e(var.name)}">'
-                f'<div class="fab-kf-label">{_e(var.label_fr)}</div>'
-                f'<div class="fab-kf-2030">{_e(format_value(mine[2030], unit, nd))}'
+                f'<div class="fab-kf" data-variable="{esc(var.name)}">'
+                f'<div class="fab-kf-label">{esc(var.label_fr)}</div>'
+                f'<div class="fab-kf-2030">{esc(format_value(mine[2030], unit, nd))}'
                 f'<span class="fab-unit">{unit_txt} en 2030</span></div>'
-                f'<div class="fab-kf-delta">{_e(delta)} par rapport au tendanciel '
-                f"({_e(format_value(trend[2030], unit, nd))})</div>"
-                f'<div class="fab-kf-delta">2050 : {_e(format_value(mine[2050], unit, nd))}'
-                f" (tendanciel {_e(format_value(trend[2050], unit, nd))})</div></div>")
+                f'<div class="fab-kf-delta">{esc(delta)} par rapport au tendanciel '
+                f"({esc(format_value(trend[2030], unit, nd))})</div>"
+                f'<div class="fab-kf-delta">2050 : {esc(format_value(mine[2050], unit, nd))}'
+                f" (tendanciel {esc(format_value(trend[2050], unit, nd))})</div></div>")
         return f'<div class="fab-cards">{"".join(cards)}</div>'
 
     def _score_html(self) -> str:
         items = []
         for v in evaluate(self.results, 0, trend=0, trend_results=self.trend):
-            items.append(f'<li data-target="{_e(v.target.id)}" data-status="{v.status}">'
-                         f'<span class="fab-dot fab-{v.status}">{_e(STATUS_FR[v.status])}</span>'
-                         f"<strong>{_e(v.target.label_fr)}</strong><br>"
-                         f'<span class="fab-help">{_e(french_spacing(v.explain_fr))}</span></li>')
+            items.append(f'<li data-target="{esc(v.target.id)}" data-status="{v.status}">'
+                         f'<span class="fab-dot fab-{v.status}">{esc(STATUS_FR[v.status])}</span>'
+                         f"<strong>{esc(v.target.label_fr)}</strong><br>"
+                         f'<span class="fab-help">{esc(french_spacing(v.explain_fr))}</span></li>')
         return f'<ul class="fab-score">{"".join(items)}</ul>'
 
     # -- session and submission ----------------------------------------------------------
@@ -510,7 +510,7 @@ class Atelier(WorkshopApp):
 
         listed = ", ".join(f"n° {s.id} ({time_fr(s.created)})" for s in mine[-5:])
         word = "futur déjà reçu" if len(mine) == 1 else "futurs déjà reçus"
-        return ('<p class="fab-already">' + _e(french_spacing(
+        return ('<p class="fab-already">' + esc(french_spacing(
             f"{len(mine)} {word} sous ce pseudonyme dans cet atelier : {listed}.")) + "</p>")
 
     def submit(self, text: str) -> bool:
@@ -561,7 +561,7 @@ class Atelier(WorkshopApp):
                 f"Merci {self.pseudonym} ! Votre futur est enregistré (n° {sub.id}).", ok=True)
         link = self.share_link(code)
         self.share.value = (f'<p class="fab-share">Lien pour le retrouver : '
-                            f'<a href="{_e(link)}" target="_blank">{_e(link)}</a></p>')
+                            f'<a href="{esc(link)}" target="_blank">{esc(link)}</a></p>')
         return True
 
     def share_link(self, code: str | None = None) -> str:

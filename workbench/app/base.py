@@ -16,7 +16,7 @@ import ipywidgets as W
 
 from ..format import french_spacing
 from ..identity import kernel_device
-from ..text import escape as _e
+from ..text import escape as esc
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def message_html(text: str, ok: bool) -> str:
     well, at once when not."""
     kind = "fab-msg-ok" if ok else "fab-msg-error"
     role = "status" if ok else "alert"
-    return f'<div class="fab-msg {kind}" role="{role}">{_e(french_spacing(text))}</div>'
+    return f'<div class="fab-msg {kind}" role="{role}">{esc(french_spacing(text))}</div>'
 
 
 class WorkshopApp(ABC):

@@ -21,7 +21,7 @@ from ..format import (
     french_spacing,
     unit_fr,
 )
-from ..text import escape as _e
+from ..text import escape as esc
 from .base import ServerLogHandler, html_widget
 
 __all__ = ["KEY_FIGURES", "ServerLogHandler", "failure_widget", "format_change",
@@ -95,7 +95,7 @@ CSS = """
 def _paragraphs(text: str, css_class: str = "") -> str:
     cls = f' class="{css_class}"' if css_class else ""
     parts = [french_spacing(" ".join(p.split())) for p in str(text).split("\n\n")]
-    return "".join(f"<p{cls}>{_e(p)}</p>" for p in parts if p)
+    return "".join(f"<p{cls}>{esc(p)}</p>" for p in parts if p)
 
 
 def _card(engine, res, name: str, scenario, rows: list[tuple[str, int]]) -> str:
@@ -108,18 +108,18 @@ def _card(engine, res, name: str, scenario, rows: list[tuple[str, int]]) -> str:
         v1 = res.value(var, HORIZON, name)
         shown_unit = unit_fr(unit)
         unit_text = ("" if unit == "%" or shown_unit.lower() == code.label_fr.lower()
-                     else f' <span class="fab-unit">({_e(shown_unit)})</span>')
+                     else f' <span class="fab-unit">({esc(shown_unit)})</span>')
         body.append(
             f'<tbody><tr><th colspan="3" scope="colgroup" class="fab-ind">'
-            f"{_e(code.label_fr)}{unit_text}</th></tr>"
-            f"<tr><td>{_e(format_value(v0, unit, decimals))}</td>"
-            f'<td class="fab-2030">{_e(format_value(v1, unit, decimals))}</td>'
-            f"<td>{_e(format_change(v0, v1, unit, decimals))}</td></tr></tbody>")
+            f"{esc(code.label_fr)}{unit_text}</th></tr>"
+            f"<tr><td>{esc(format_value(v0, unit, decimals))}</td>"
+            f'<td class="fab-2030">{esc(format_value(v1, unit, decimals))}</td>'
+            f"<td>{esc(format_change(v0, v1, unit, decimals))}</td></tr></tbody>")
     return (
-        f'<article class="fab-card" data-scenario="{_e(name)}">'
-        f"<h2>{_e(title)}</h2>"
+        f'<article class="fab-card" data-scenario="{esc(name)}">'
+        f"<h2>{esc(title)}</h2>"
         f"{_paragraphs(scenario.description)}"
-        f'<table class="fab-figures"><caption>{_e("Chiffres clés")}</caption>'
+        f'<table class="fab-figures"><caption>{esc("Chiffres clés")}</caption>'
         '<colgroup><col class="fab-c1"><col class="fab-c2"><col class="fab-c3"></colgroup>'
         f'<thead><tr><th scope="col">{BASE_YEAR}</th><th scope="col">{HORIZON}</th>'
         f'<th scope="col">Évolution</th></tr></thead>'
@@ -144,7 +144,7 @@ def _build(engine) -> widgets.Widget:
     lead = (f"{len(refs)} futurs possibles pour {engine.territory.name}, calculés par les "
             f"modèles de la Fabrique : les chiffres de {BASE_YEAR} (dernière année observée) "
             f"à côté de ceux de {HORIZON} (projection).")
-    header = f'<h1>{_e(title)}</h1><p class="fab-lead">{_e(french_spacing(lead))}</p>'
+    header = f'<h1>{esc(title)}</h1><p class="fab-lead">{esc(french_spacing(lead))}</p>'
     cards = [html_widget(_card(engine, res, name, s, rows), "fab-card-widget")
              for name, s in refs.items()]
     grid = widgets.GridBox(cards, layout=widgets.Layout(
@@ -152,7 +152,7 @@ def _build(engine) -> widgets.Widget:
         grid_gap="1.25rem", width="100%"))
     note_text = ("Chiffres arrondis. Une projection n'est pas une prévision : elle montre où "
                  "mèneraient les hypothèses de chaque futur.")
-    note = html_widget(f'<p class="fab-note">{_e(french_spacing(note_text))}</p>',
+    note = html_widget(f'<p class="fab-note">{esc(french_spacing(note_text))}</p>',
                        "fab-note-widget")
     return _page([html_widget(header, "fab-header"), grid, note])
 
@@ -172,7 +172,7 @@ def failure_widget(exc: BaseException | None = None) -> widgets.Widget:
     extra = ""
     if isinstance(exc, WorkbenchError) and exc.message_fr:
         extra = f" ({exc.message_fr})"
-    failure = f'<div class="fab-failure" role="alert">{_e(FAILURE_FR + extra)}</div>'
+    failure = f'<div class="fab-failure" role="alert">{esc(FAILURE_FR + extra)}</div>'
     return _page([html_widget(failure, "fab-failure-widget")])
 
 

@@ -46,7 +46,7 @@ from ..format import french_spacing
 from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
-from ..text import escape as _e
+from ..text import escape as esc
 from .atelier import CSS as ATELIER_CSS
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .report import (
@@ -227,7 +227,7 @@ class Pleniere(WorkshopApp):
         if not token_ok(given, expected):
             log.warning("plénière refused: %s", "wrong token" if given else "no token")
             self.widget.children = (self._style, html_widget(
-                f'<div class="fab-failure fab-refused" role="alert">{_e(REFUSED_FR)}</div>'))
+                f'<div class="fab-failure fab-refused" role="alert">{esc(REFUSED_FR)}</div>'))
             return False
         self.authorised = True
         self.request_url, self.script_name = request_url or "", script_name or ""
@@ -248,8 +248,8 @@ class Pleniere(WorkshopApp):
         engine = self.engine
         self.variables = app_variables(engine.codelist, engine.variables)
         self.levers = ordered_levers(engine.levers)
-        header = html_widget(f"<h1>Plénière — {_e(engine.territory.name)}</h1>"
-                             '<p class="fab-lead">' + _e(french_spacing(
+        header = html_widget(f"<h1>Plénière — {esc(engine.territory.name)}</h1>"
+                             '<p class="fab-lead">' + esc(french_spacing(
                            "Ouvrez un atelier et projetez son code : les futurs des "
                            "participants arrivent ici au fil de l'eau.")) + "</p>")
         self.title_input = W.Text(placeholder="Titre du nouvel atelier (ex. Atelier du "
@@ -293,7 +293,7 @@ class Pleniere(WorkshopApp):
         actions.add_class("fab-toolbar")
         self.status_msg = html_widget()
         # futures received | comparison
-        self.empty_note = own_layout(html_widget('<p class="fab-help">' + _e(french_spacing(
+        self.empty_note = own_layout(html_widget('<p class="fab-help">' + esc(french_spacing(
             "Aucun futur reçu pour l'instant : ils s'affichent ici dès leur envoi.")) + "</p>"))
         self.list_box = W.VBox([])
         self.list_box.add_class("fab-sub-list")
@@ -325,7 +325,7 @@ class Pleniere(WorkshopApp):
             self.join_html, actions, self.confirm_box, self.status_msg, cols,
             html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
-            html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + _e(french_spacing(
+            html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
                 "rapport à imprimer ou à diffuser.")) + "</p>"),
             self.export_button, self.export_msg], layout=W.Layout(display="none")))
@@ -488,11 +488,11 @@ class Pleniere(WorkshopApp):
                  else '<span class="fab-state fab-state-closed">■ clos : plus d\'envois</span>')
         self.join_html.value = (
             '<div class="fab-join-grid"><div><div class="fab-code-label">Code de l\'atelier'
-            f'</div><div class="fab-code" data-code="{_e(s.code)}">{_e(s.display_code)}</div>'
+            f'</div><div class="fab-code" data-code="{esc(s.code)}">{esc(s.display_code)}</div>'
             '</div><div class="fab-join-text">'
-            f'<div class="fab-session-title">{_e(s.title)}</div>'
+            f'<div class="fab-session-title">{esc(s.title)}</div>'
             "<div>Pour participer : ouvrez Atelier 2030 et saisissez ce code, ou suivez le lien "
-            f'<a class="fab-join-link" href="{_e(link)}" target="_blank">{_e(link)}</a></div>'
+            f'<a class="fab-join-link" href="{esc(link)}" target="_blank">{esc(link)}</a></div>'
             f"<div>{state}</div></div>{join_qr(link)}</div>")
         self.close_button.layout.display = None if s.open else "none"
 
@@ -579,18 +579,18 @@ class Pleniere(WorkshopApp):
                            layout=W.Layout(width="auto"))
         check.add_class("fab-compare-check")
         check.observe(lambda _: self.update_comparison(), "value")
-        group = (f' · <span class="fab-sub-group">groupe {_e(sub.group)}</span>'
+        group = (f' · <span class="fab-sub-group">groupe {esc(sub.group)}</span>'
                  if sub.group else "")
         text = sub.text.strip()
         if len(text) > EXCERPT:
             cut = text[:EXCERPT].rsplit(" ", 1)[0] or text[:EXCERPT]
-            body = (f'<p class="fab-excerpt">{_e(cut)}…</p><details><summary>Lire tout le '
-                    f'texte</summary><p class="fab-fulltext">{_e(text)}</p></details>')
+            body = (f'<p class="fab-excerpt">{esc(cut)}…</p><details><summary>Lire tout le '
+                    f'texte</summary><p class="fab-fulltext">{esc(text)}</p></details>')
         else:
-            body = f'<p class="fab-excerpt fab-fulltext">{_e(text)}</p>'
+            body = f'<p class="fab-excerpt fab-fulltext">{esc(text)}</p>'
         info = html_widget(
-            f'<div class="fab-sub-head"><span class="fab-sub-who">{_e(sub.pseudonym)}'
-            f'</span>{group} <span class="fab-sub-meta">· {_e(time_fr(sub.created))} '
+            f'<div class="fab-sub-head"><span class="fab-sub-who">{esc(sub.pseudonym)}'
+            f'</span>{group} <span class="fab-sub-meta">· {esc(time_fr(sub.created))} '
             f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
         row = W.HBox([check, info])
         row.add_class("fab-sub")
@@ -613,7 +613,7 @@ class Pleniere(WorkshopApp):
         try:
             subs = self.submissions
             n = len(subs)
-            self.counter.value = f'<span data-count="{n}">{_e(_count_fr(n))}</span>'
+            self.counter.value = f'<span data-count="{n}">{esc(_count_fr(n))}</span>'
             self.empty_note.layout.display = "none" if n else None
             registry = self.engine.levers
             values = panel_values(subs, registry) if subs else {}
@@ -652,10 +652,10 @@ class Pleniere(WorkshopApp):
             self.compare_run = run
             headers = {}
             for s in chosen:
-                group = f", {_e(s.group)}" if s.group else ""
+                group = f", {esc(s.group)}" if s.group else ""
                 headers[f"{s.pseudonym} (n° {s.id})"] = (
-                    f'{_e(s.pseudonym)}<br><span class="fab-unit">n° {s.id}{group}</span>')
-            hint = ("" if chosen else '<p class="fab-help">' + _e(french_spacing(
+                    f'{esc(s.pseudonym)}<br><span class="fab-unit">n° {s.id}{group}</span>')
+            hint = ("" if chosen else '<p class="fab-help">' + esc(french_spacing(
                 "Cochez « comparer » à côté des futurs à montrer côte à côte.")) + "</p>")
             self.compare_html.value = (hint + '<div class="fab-table-wrap">'
                                        + comparison_table(run, self.variables, headers=headers)
@@ -674,28 +674,28 @@ class Pleniere(WorkshopApp):
         registry = self.engine.levers
         consensus = run.consensus
         if not self.submissions:
-            self.consensus_html.value = ('<p class="fab-help">' + _e(french_spacing(
+            self.consensus_html.value = ('<p class="fab-help">' + esc(french_spacing(
                 "Le consensus apparaîtra avec les premiers futurs reçus.")) + "</p>")
             return
         code = share_code(consensus, registry)
         # with the session's code while it is open, so the room can send variants of it
         link = self.participants_link(self.session.code if self.session.open else None,
                                       futur=code)
-        changed = [f"<li>{_e(lv.label_fr)} : <strong>"
-                   f"{_e(lever_value(lv, consensus.levers[lv.id]))}</strong> "
-                   f'<span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span>'
+        changed = [f"<li>{esc(lv.label_fr)} : <strong>"
+                   f"{esc(lever_value(lv, consensus.levers[lv.id]))}</strong> "
+                   f'<span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span>'
                    "</li>" for lv in self.levers if consensus.levers[lv.id] != lv.trend]
         changes = (f"<ul>{''.join(changed)}</ul>" if changed
                    else "<p>Le consensus reste au tendanciel.</p>")
         self.consensus_html.value = (
-            '<p>' + _e(french_spacing(
+            '<p>' + esc(french_spacing(
                 "Chaque levier à la médiane des futurs reçus, arrondie au pas du curseur, "
                 "calculé par les modèles comme les autres futurs (colonne « Consensus du "
                 "panel » de la comparaison).")) + "</p>"
             + changes
-            + f'<p><a class="fab-consensus-link" href="{_e(link)}" target="_blank">Ouvrir le '
+            + f'<p><a class="fab-consensus-link" href="{esc(link)}" target="_blank">Ouvrir le '
             "consensus dans Atelier 2030</a> — code de partage : "
-            f'<span class="fab-consensus-code">{_e(code)}</span></p>')
+            f'<span class="fab-consensus-code">{esc(code)}</span></p>')
 
     # -- export ------------------------------------------------------------------------------
 
@@ -734,8 +734,8 @@ class Pleniere(WorkshopApp):
             + "<p>" + _download(xlsx, XLSX_MIME, "Télécharger le tableur (xlsx, IAMC)")
             + _download(page, "text/html", "Télécharger le rapport (HTML)") + "</p>"
             + '<p class="fab-help">Enregistrés aussi sur le serveur : <br>'
-            f'<span class="fab-path">{_e(xlsx)}</span><br>'
-            f'<span class="fab-path">{_e(page)}</span></p>')
+            f'<span class="fab-path">{esc(xlsx)}</span><br>'
+            f'<span class="fab-path">{esc(page)}</span></p>')
         return xlsx, page
 
     # -- polling -----------------------------------------------------------------------------
@@ -765,7 +765,7 @@ class Pleniere(WorkshopApp):
         busy = status.get("in_use", 0)
         self.room_html.value = (
             f'<p class="fab-room"><span class="fab-state {css}">'
-            f'{_e(french_spacing(status.get("message_fr", "")))}</span>'
+            f'{esc(french_spacing(status.get("message_fr", "")))}</span>'
             f" · {busy} poste{'s' if busy > 1 else ''} occupé{'s' if busy > 1 else ''}</p>")
 
     async def _poll_loop(self) -> None:
@@ -833,8 +833,8 @@ def _write_text(path: Path, text: str) -> Path:
 
 def _download(path: Path, mime: str, label: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<a class="fab-download" download="{_e(path.name)}" '
-            f'href="data:{mime};base64,{data}">{_e(label)}</a>')
+    return (f'<a class="fab-download" download="{esc(path.name)}" '
+            f'href="data:{mime};base64,{data}">{esc(label)}</a>')
 
 
 def pleniere(engine=None) -> Pleniere | Unavailable:

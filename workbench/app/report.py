@@ -34,7 +34,7 @@ from ..plots import OKABE_ITO
 from ..results import Results
 from ..scenario import Scenario, share_code
 from ..scorecard import STATUS_FR, evaluate
-from ..text import escape as _e
+from ..text import escape as esc
 
 log = logging.getLogger("workbench.app.report")
 
@@ -69,7 +69,7 @@ def lever_value(lv: Lever, value: float) -> str:
 
 def _unit_html(unit: str) -> str:
     """`` (personnes)`` after an indicator's label; nothing for a percentage."""
-    return "" if unit == "%" else f' <span class="fab-unit">({_e(unit_fr(unit))})</span>'
+    return "" if unit == "%" else f' <span class="fab-unit">({esc(unit_fr(unit))})</span>'
 
 
 def lever_range(lv: Lever, low: float, high: float) -> str:
@@ -246,7 +246,7 @@ def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRu
 
 def status_badge(v) -> str:
     return (f'<span class="fab-dot fab-{v.status}" data-status="{v.status}">'
-            f"{STATUS_SIGN[v.status]} {_e(STATUS_FR[v.status])}</span>")
+            f"{STATUS_SIGN[v.status]} {esc(STATUS_FR[v.status])}</span>")
 
 
 def comparison_table(run: PanelRun, variables: Sequence[Variable],
@@ -259,7 +259,7 @@ def comparison_table(run: PanelRun, variables: Sequence[Variable],
     headers = headers or {}
     res = run.results
     head = "".join(
-        f'<th scope="col" data-scenario="{_e(n)}">{headers.get(n, _e(run.labels.get(n, n)))}'
+        f'<th scope="col" data-scenario="{esc(n)}">{headers.get(n, esc(run.labels.get(n, n)))}'
         "</th>" for n in names)
     body = []
     for var in variables:
@@ -272,11 +272,11 @@ def comparison_table(run: PanelRun, variables: Sequence[Variable],
                 delta = ""
                 if n != TREND:
                     d = format_change(res.value(var.name, year, TREND), x, var.unit, nd)
-                    delta = f'<span class="fab-delta">{_e(d)}</span>'
-                cells.append(f'<td data-variable="{_e(var.name)}" data-year="{year}" '
-                             f'data-scenario="{_e(n)}" data-value="{x!r}">'
-                             f"{_e(format_value(x, var.unit, nd))}{delta}</td>")
-            label = (f'<th scope="rowgroup" rowspan="2" class="fab-ind">{_e(var.label_fr)}'
+                    delta = f'<span class="fab-delta">{esc(d)}</span>'
+                cells.append(f'<td data-variable="{esc(var.name)}" data-year="{year}" '
+                             f'data-scenario="{esc(n)}" data-value="{x!r}">'
+                             f"{esc(format_value(x, var.unit, nd))}{delta}</td>")
+            label = (f'<th scope="rowgroup" rowspan="2" class="fab-ind">{esc(var.label_fr)}'
                      f"{unit}</th>" if i == 0 else "")
             body.append(f'<tr class="fab-y{year}">{label}<th scope="row" class="fab-year">'
                         f"{year}</th>{''.join(cells)}</tr>")
@@ -294,7 +294,7 @@ def scorecard_table(run: PanelRun, names: Sequence[str] | None = None,
     verdicts = {n: evaluate(run.results, n, trend=TREND) for n in names}
     if not names or not verdicts[names[0]]:
         return ""
-    head = "".join(f"<th scope=\"col\">{headers.get(n, _e(run.labels.get(n, n)))}</th>"
+    head = "".join(f"<th scope=\"col\">{headers.get(n, esc(run.labels.get(n, n)))}</th>"
                    for n in names)
     rows = []
     for i, target in enumerate(v.target for v in verdicts[names[0]]):
@@ -302,12 +302,12 @@ def scorecard_table(run: PanelRun, names: Sequence[str] | None = None,
         if all(v.status == "pending" for v in row):  # one cell, not a wall of grey badges
             cells = (f'<td colspan="{len(names)}" class="fab-pending-row">'
                      f"{status_badge(row[0])} <span class=\"fab-unit\">"
-                     f"{_e(row[0].explain_fr)}</span></td>")
+                     f"{esc(row[0].explain_fr)}</span></td>")
         else:
-            cells = "".join(f'<td data-scenario="{_e(n)}">{status_badge(v)}</td>'
+            cells = "".join(f'<td data-scenario="{esc(n)}">{status_badge(v)}</td>'
                             for n, v in zip(names, row, strict=True))
-        rows.append(f'<tr data-target="{_e(target.id)}"><th scope="row">'
-                    f"{_e(target.label_fr)}</th>{cells}</tr>")
+        rows.append(f'<tr data-target="{esc(target.id)}"><th scope="row">'
+                    f"{esc(target.label_fr)}</th>{cells}</tr>")
     return (f'<table class="fab-scorecard"><thead><tr><th scope="col">Objectif</th>{head}'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -323,13 +323,13 @@ def spread_table(items: Sequence[Spread], consensus: Scenario | None = None) -> 
         iqr = (format_number(100 * s.relative_iqr, 0) + f"{NNBSP}%"
                if s.relative_iqr is not None else "—")
         rows.append(
-            f'<tr data-lever="{_e(lv.id)}" data-verdict="{s.verdict}">'
-            f'<th scope="row">{_e(lv.label_fr)}'
+            f'<tr data-lever="{esc(lv.id)}" data-verdict="{s.verdict}">'
+            f'<th scope="row">{esc(lv.label_fr)}'
             f'{" <span class=fab-unit>(contexte)</span>" if lv.kind == "context" else ""}</th>'
-            f"<td>{_e(lever_value(lv, lv.trend))}</td><td>{_e(med)}</td>"
-            + (f"<td><strong>{_e(cons)}</strong></td>" if consensus is not None else "")
-            + f"<td>{_e(rng)}</td><td>{_e(iqr)}</td>"
-            f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{_e(s.verdict_fr)}'
+            f"<td>{esc(lever_value(lv, lv.trend))}</td><td>{esc(med)}</td>"
+            + (f"<td><strong>{esc(cons)}</strong></td>" if consensus is not None else "")
+            + f"<td>{esc(rng)}</td><td>{esc(iqr)}</td>"
+            f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{esc(s.verdict_fr)}'
             "</span></td></tr>")
     cons_head = '<th scope="col">Consensus</th>' if consensus is not None else ""
     return ('<table class="fab-spread"><thead><tr><th scope="col">Levier</th>'
@@ -347,8 +347,8 @@ def agreement_summary(items: Sequence[Spread]) -> str:
                       ("desaccord", "Désaccord sur")):
         names = [s.lever.label_fr for s in items if s.verdict == key]
         if names:
-            parts.append(f'<li class="fab-verdict-{key}-line"><strong>{_e(lead)}</strong>'
-                         f"\u00a0: {_e(', '.join(names))}.</li>")
+            parts.append(f'<li class="fab-verdict-{key}-line"><strong>{esc(lead)}</strong>'
+                         f"\u00a0: {esc(', '.join(names))}.</li>")
     if not parts:
         return "<p>Trop peu de futurs reçus pour dire où le panel s'accorde.</p>"
     return f'<ul class="fab-agreement">{"".join(parts)}</ul>'
@@ -387,30 +387,30 @@ def lever_chart_svg(subs: Sequence, registry: LeverRegistry) -> str:
            f'<text x="{x0 + 310}" y="21" class="fab-svg-small">tendanciel</text>']
     for i, lv in enumerate(levers):
         y = top + row * i + 26
-        out.append(f'<text x="0" y="{y + 5:.1f}" class="fab-svg-label">{_e(lv.label_fr)}</text>')
+        out.append(f'<text x="0" y="{y + 5:.1f}" class="fab-svg-label">{esc(lv.label_fr)}</text>')
         out.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#777777" '
                    'stroke-width="2"/>')
         for xe in (x0, x1):
             out.append(f'<line x1="{xe}" y1="{y - 6}" x2="{xe}" y2="{y + 6}" stroke="#777777" '
                        'stroke-width="2"/>')
         out.append(f'<text x="{x0}" y="{y + 28}" class="fab-svg-small">'
-                   f"{_e(lever_value(lv, lv.min))}</text>")
+                   f"{esc(lever_value(lv, lv.min))}</text>")
         out.append(f'<text x="{x1}" y="{y + 28}" text-anchor="end" class="fab-svg-small">'
-                   f"{_e(lever_value(lv, lv.max))}</text>")
+                   f"{esc(lever_value(lv, lv.max))}</text>")
         xt = xpos(lv, lv.trend)
         out.append(f'<path d="M{xt - 7:.1f},{y + 20} l7,-13 l7,13 z" fill="#ffffff" '
                    f'stroke="#000000" stroke-width="2"><title>Tendanciel : '
-                   f"{_e(lever_value(lv, lv.trend))}</title></path>")
+                   f"{esc(lever_value(lv, lv.trend))}</title></path>")
         for sub, v in zip(subs, values.get(lv.id, []), strict=False):
             out.append(f'<circle cx="{xpos(lv, v):.1f}" cy="{y + _jitter(sub.id, 16):.1f}" '
                        f'r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
                        f'stroke="{OKABE_ITO[0]}" stroke-width="2"><title>'
-                       f"{_e(who(sub))} : {_e(lever_value(lv, v))}</title></circle>")
+                       f"{esc(who(sub))} : {esc(lever_value(lv, v))}</title></circle>")
         if med.get(lv.id) is not None:
             xm = xpos(lv, med[lv.id])
             out.append(f'<rect x="{xm - 2.5:.1f}" y="{y - 15}" width="5" height="30" '
                        f'fill="{OKABE_ITO[1]}"><title>Médiane : '
-                       f"{_e(lever_value(lv, med[lv.id]))}</title></rect>")
+                       f"{esc(lever_value(lv, med[lv.id]))}</title></rect>")
     out.append("</svg>")
     return "".join(out)
 
@@ -455,15 +455,15 @@ def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
     nd = decimals(var.unit)
     tick_nd = nd if var.unit in ("%", "persons/household") else 0
     out = [f'<svg class="fab-svg fab-line" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
-           f'aria-label="{_e(var.label_fr)}">',
-           f'<text x="0" y="16" class="fab-svg-title">{_e(var.label_fr)}'
-           f'{"" if var.unit == "%" else " (" + _e(unit_fr(var.unit)) + ")"}</text>']
+           f'aria-label="{esc(var.label_fr)}">',
+           f'<text x="0" y="16" class="fab-svg-title">{esc(var.label_fr)}'
+           f'{"" if var.unit == "%" else " (" + esc(unit_fr(var.unit)) + ")"}</text>']
     for t in ticks:
         y = py(t)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
                    'stroke="#dddddd" stroke-width="1"/>')
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'class="fab-svg-small">{_e(format_number(t, tick_nd))}</text>')
+                   f'class="fab-svg-small">{esc(format_number(t, tick_nd))}</text>')
     for yr, anchor in ((2021, "start"), (2030, "middle"), (2040, "middle"), (2050, "end")):
         out.append(f'<text x="{px(yr):.1f}" y="{h - 8}" text-anchor="{anchor}" '
                    f'class="fab-svg-small">{yr}</text>')
@@ -573,24 +573,24 @@ def _participant_html(run: PanelRun, sub, variables: Sequence[Variable],
         v30, v50 = (res.value(var.name, y, name) for y in YEARS)
         t30 = res.value(var.name, 2030, TREND)
         unit = _unit_html(var.unit)
-        rows.append(f'<tr><th scope="row">{_e(var.label_fr)}{unit}</th>'
-                    f"<td>{_e(format_value(v30, var.unit, nd))}</td>"
-                    f"<td>{_e(format_value(v50, var.unit, nd))}</td>"
-                    f"<td>{_e(format_change(t30, v30, var.unit, nd))}</td></tr>")
+        rows.append(f'<tr><th scope="row">{esc(var.label_fr)}{unit}</th>'
+                    f"<td>{esc(format_value(v30, var.unit, nd))}</td>"
+                    f"<td>{esc(format_value(v50, var.unit, nd))}</td>"
+                    f"<td>{esc(format_change(t30, v30, var.unit, nd))}</td></tr>")
     values = submission_values(sub, registry)
-    choices = [f"<li>{_e(lv.label_fr)} : <strong>{_e(lever_value(lv, values[lv.id]))}</strong>"
-               f' <span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span>'
+    choices = [f"<li>{esc(lv.label_fr)} : <strong>{esc(lever_value(lv, values[lv.id]))}</strong>"
+               f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span>'
                "</li>" for lv in ordered_levers(registry) if values[lv.id] != lv.trend]
     choices_html = (f"<ul>{''.join(choices)}</ul>" if choices
                     else "<p>Tous les leviers au tendanciel.</p>")
-    score = "".join(f"<li>{status_badge(v)} {_e(v.target.label_fr)}</li>"
+    score = "".join(f"<li>{status_badge(v)} {esc(v.target.label_fr)}</li>"
                     for v in evaluate(res, name, trend=TREND))
-    group = f", groupe {_e(sub.group)}" if sub.group else ""
+    group = f", groupe {esc(sub.group)}" if sub.group else ""
     return (f'<section class="fab-participant" data-submission="{sub.id}">'
-            f"<h3>{_e(sub.pseudonym)} <span class=\"fab-unit\">(n° {sub.id}{group})</span></h3>"
-            f'<p class="fab-meta">Envoyé le {_e(date_fr(sub.created))}. Code de partage : '
-            f'<span class="fab-code">{_e(sub.share_code)}</span></p>'
-            f'<blockquote class="fab-text">{_e(sub.text)}</blockquote>'
+            f"<h3>{esc(sub.pseudonym)} <span class=\"fab-unit\">(n° {sub.id}{group})</span></h3>"
+            f'<p class="fab-meta">Envoyé le {esc(date_fr(sub.created))}. Code de partage : '
+            f'<span class="fab-code">{esc(sub.share_code)}</span></p>'
+            f'<blockquote class="fab-text">{esc(sub.text)}</blockquote>'
             f"<h4>Ses choix</h4>{choices_html}"
             '<h4>Chiffres clés</h4><table><thead><tr><th scope="col">Indicateur</th>'
             '<th scope="col">2030</th><th scope="col">2050</th>'
@@ -605,15 +605,15 @@ def _overview_tables(run: PanelRun, variables: Sequence[Variable]) -> str:
     out = []
     for year in YEARS:
         head = "".join(
-            f'<th scope="col">{_e(v.label_fr)}{_unit_html(v.unit)}</th>' for v in variables)
+            f'<th scope="col">{esc(v.label_fr)}{_unit_html(v.unit)}</th>' for v in variables)
         rows = []
         for n in run.names:
             cells = "".join(
-                f'<td data-variable="{_e(v.name)}">'
-                f"{_e(format_value(res.value(v.name, year, n), v.unit, decimals(v.unit)))}</td>"
+                f'<td data-variable="{esc(v.name)}">'
+                f"{esc(format_value(res.value(v.name, year, n), v.unit, decimals(v.unit)))}</td>"
                 for v in variables)
-            rows.append(f'<tr data-scenario="{_e(n)}"><th scope="row">'
-                        f"{_e(run.labels.get(n, n))}</th>{cells}</tr>")
+            rows.append(f'<tr data-scenario="{esc(n)}"><th scope="row">'
+                        f"{esc(run.labels.get(n, n))}</th>{cells}</tr>")
         out.append(f'<table class="fab-overview"><caption><strong>En {year}</strong></caption>'
                    f'<thead><tr><th scope="col">Futur</th>{head}</tr></thead>'
                    f"<tbody>{''.join(rows)}</tbody></table>")
@@ -636,9 +636,9 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
     count = f"{n} futur{plural} reçu{plural}" if n else "aucun futur reçu"
     title = f"Fabrique 2030 — {session.title}"
     code = share_code(run.consensus, registry)
-    changed = [f"<li>{_e(lv.label_fr)} : <strong>"
-               f"{_e(lever_value(lv, run.consensus.levers[lv.id]))}</strong>"
-               f' <span class="fab-unit">(tendanciel {_e(lever_value(lv, lv.trend))})</span></li>'
+    changed = [f"<li>{esc(lv.label_fr)} : <strong>"
+               f"{esc(lever_value(lv, run.consensus.levers[lv.id]))}</strong>"
+               f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span></li>'
                for lv in ordered_levers(registry) if run.consensus.levers[lv.id] != lv.trend]
     consensus_changes = (f"<p>Ce qui change par rapport au tendanciel :</p><ul>{''.join(changed)}"
                          "</ul>" if changed else "<p>Le consensus reste au tendanciel.</p>")
@@ -648,24 +648,24 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title><style>{REPORT_CSS}</style></head><body>",
+        f"<title>{esc(title)}</title><style>{REPORT_CSS}</style></head><body>",
         '<button type="button" class="fab-print" onclick="window.print()">Imprimer</button>',
-        f"<header><h1>{_e(title)}</h1>",
-        f'<p class="fab-meta">Atelier {_e(session.display_code)}, ouvert le '
-        f"{_e(date_fr(session.created))}{'' if session.open else ', clos'}. "
-        f"{_e(engine.territory.name)} : {_e(count)}. Rapport établi le {_e(date_fr(now))}.</p>"
+        f"<header><h1>{esc(title)}</h1>",
+        f'<p class="fab-meta">Atelier {esc(session.display_code)}, ouvert le '
+        f"{esc(date_fr(session.created))}{'' if session.open else ', clos'}. "
+        f"{esc(engine.territory.name)} : {esc(count)}. Rapport établi le {esc(date_fr(now))}.</p>"
         "</header>",
         "<h2>Où le panel s'accorde et où il diverge</h2>",
         agreement_summary(items),
-        f'<p class="fab-note">{_e(french_spacing(_agreement_note()))}</p>',
+        f'<p class="fab-note">{esc(french_spacing(_agreement_note()))}</p>',
         lever_chart_svg(subs, registry),
         "<h2>Le futur de consensus</h2>",
-        f"<p>{_e(french_spacing(_consensus_note()))}</p>",
+        f"<p>{esc(french_spacing(_consensus_note()))}</p>",
         consensus_changes,
         spread_table(items, run.consensus),
         f'<p>Code de partage du consensus, à ouvrir dans Atelier 2030 (adresse de l\'atelier '
         f'suivie de <span class="fab-code">?futur=…</span>) : '
-        f'<span class="fab-code">{_e(code)}</span></p>',
+        f'<span class="fab-code">{esc(code)}</span></p>',
         "<h2>Comparaison des futurs</h2>",
         _overview_tables(run, variables),
         chart_legend(),
@@ -675,8 +675,8 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
         "<h2>Les futurs des participants</h2>",
         *(_participant_html(run, s, variables, registry) for s in subs),
         "" if subs else "<p>Aucun futur n'a été reçu dans cet atelier.</p>",
-        f'<footer><p class="fab-note">Fabrique 2030, modèles version {_e(__version__)}, '
-        f"territoire {_e(engine.territory.name)}. Une projection n'est pas une prévision : "
+        f'<footer><p class="fab-note">Fabrique 2030, modèles version {esc(__version__)}, '
+        f"territoire {esc(engine.territory.name)}. Une projection n'est pas une prévision : "
         "elle montre où mèneraient les choix de chaque futur.</p></footer>",
         "</body></html>",
     ]
