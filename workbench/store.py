@@ -1,8 +1,8 @@
 """Where workshop sessions and submitted scenarios live: a SQLite file under ``var/`` by
 default, PostgreSQL when ``FABRIQUE_DATABASE_URL`` (or ``Store(url)``) names one.
 
-Size: one schema and one set of queries for both backends (SQLite, PostgreSQL), with the
-exactly-once rules that must stay in one place.
+Why this module is over 450 lines: one schema and one set of queries for both backends
+(SQLite, PostgreSQL), with the exactly-once rules that must stay in one place.
 
 A submitted scenario is never lost: every write is one transaction, SQLite keeps a rollback
 journal with ``synchronous=FULL`` (not WAL: see ``_sqlite_engine``), concurrent writers wait

@@ -2,8 +2,9 @@
 apart), key figures and charts against the trend scenario, the target scorecard, undo and
 reset, then « pourquoi ce futur est souhaitable » and submission to the workshop session.
 
-Size: one page's widgets, layout and callbacks, which share the page's state; the pieces
-every page uses are in ``base.py``. Its CSS and charts are due to move out (issue 13).
+Why this module is over 450 lines: one page's widgets, layout and callbacks, which share
+the page's state; the pieces every page uses are in ``base.py``. Its CSS and charts are due
+to move out (issue 13).
 
 Everything is generated from the lever registry and the indicators codelist, so a new
 model's levers and indicators appear without editing ``apps/atelier.ipynb``. Every value a

@@ -2,8 +2,8 @@
 a workshop session and show its join code, watch the futures arrive, compare some side by
 side with the trend and the panel's consensus, see where the panel agrees, export it all.
 
-Size: the facilitator's page and its 72 lines of CSS; due to be split into the session view,
-the room's polling and the exports (issue 13).
+Why this module is over 450 lines: the facilitator's page and its 72 lines of CSS; due to
+be split into the session view, the room's polling and the exports (issue 13).
 
 The page is served by the same Voilà as the participants' app, so it is locked: it builds
 nothing and reads nothing from the store until the request's ``?jeton=`` matches the

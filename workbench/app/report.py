@@ -2,8 +2,8 @@
 through the models next to the trend and the consensus, where the panel agrees, and the
 self-contained HTML report of the session (:func:`session_report`).
 
-Size: the panel's logic (consensus, spreads) sits with the HTML report; due to be split so
-that the panel logic has a module of its own (issue 13).
+Why this module is over 450 lines: the panel's logic (consensus, spreads) sits with the
+HTML report; due to be split so that the panel logic has a module of its own (issue 13).
 
 The panel analysis (consensus, agreement verdicts, scenario names) lives here so that the
 page (``workbench.app.pleniere``) and the report compute it the same way.

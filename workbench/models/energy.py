@@ -1,8 +1,8 @@
 """Energy transition: final energy by sector and carrier, mobility, local renewables,
 greenhouse-gas emissions and the energy bill, held against the PCAET and TEPOS targets.
 
-Size: one model, its method written out step by step next to the code that computes it, in
-the order of the notebook that shows it.
+Why this module is over 450 lines: one model, its method written out step by step next to
+the code that computes it, in the order of the notebook that shows it.
 
 Method (each step shown in notebooks/20-energie-climat-air.ipynb):
 
