@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import re
 import time
 import urllib.error
 import urllib.request
 import uuid
+from types import SimpleNamespace
 
 import pytest
+from tornado.websocket import WebSocketClosedError
+
+from workbench.server.handlers import V1, V1OnlyConnection
 
 from ..browser import kernel_ws
 from ..browser.conftest import REPO, start_server, stop_server, wait_until_ready
@@ -305,3 +310,87 @@ def test_malformed_frames_are_dropped_in_one_log_line_and_the_kernel_still_answe
     assert logged.count("malformed kernel websocket frame") == len(MALFORMED), logged[-3000:]
     assert kernel_id not in logged
     assert not re.search(r"‹noyau›:[0-9a-f]", server.log.read_text(errors="replace"))
+
+
+def test_frames_racing_a_closing_socket_leave_no_traceback(server):
+    """A page that sends requests and malformed frames and closes at once, many times: the
+    kernel's replies and the late frames meet a closing socket (where the subprotocol is
+    already gone), and the server logs no traceback."""
+    kernel_id = kernel_of_a_page(server)
+    before = server.log.read_text(errors="replace")
+
+    async def go():
+        for i in range(30):
+            conn = await kernel_ws.connect(server.url, kernel_id)
+            for _ in range(5):
+                info = kernel_ws.message("kernel_info_request", {})
+                await conn.write_message(kernel_ws.encode(info), binary=True)
+                await conn.write_message(MALFORMED[i % len(MALFORMED)],
+                                         binary=isinstance(MALFORMED[i % len(MALFORMED)],
+                                                           bytes))
+            conn.close()
+            if i % 3 == 0:  # and sometimes a frame after the close frame
+                try:
+                    await conn.write_message(kernel_ws.encode(info), binary=True)
+                except Exception:
+                    pass
+            await asyncio.sleep(0.01 * (i % 4))
+        # the kernel still answers on a new socket
+        conn = await kernel_ws.connect(server.url, kernel_id)
+        try:
+            info = kernel_ws.message("kernel_info_request", {})
+            await conn.write_message(kernel_ws.encode(info), binary=True)
+            while True:
+                raw = await asyncio.wait_for(conn.read_message(), 30)
+                assert raw is not None, "the server closed the websocket"
+                if isinstance(raw, bytes):
+                    _, msg = kernel_ws.decode(raw)
+                    if (msg["parent_header"].get("msg_id") == info["header"]["msg_id"]
+                            and msg["header"]["msg_type"] == "kernel_info_reply"):
+                        return msg["header"]["msg_type"]
+        finally:
+            conn.close()
+
+    assert in_thread(go, timeout=120) == "kernel_info_reply"
+    time.sleep(2)
+    logged = server.log.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in logged and "struct.error" not in logged, logged[-4000:]
+
+
+class _ClosingHandler:
+    """A tornado websocket handler after the page closed: no subprotocol any more, and
+    writing raises (or fails later, when the close came during the write)."""
+
+    def __init__(self, fail_later: bool = False):
+        self.fail_later = fail_later
+
+    @property
+    def selected_subprotocol(self):
+        raise AssertionError  # tornado: assert self.ws_connection is not None
+
+    def write_message(self, message, binary=False):
+        if not self.fail_later:
+            raise WebSocketClosedError()
+        sent = asyncio.get_event_loop().create_future()
+        sent.set_exception(WebSocketClosedError())
+        return sent
+
+
+def test_a_closing_socket_keeps_the_v1_protocol_and_drops_late_replies_quietly(caplog):
+    """jupyter_server switched to the legacy protocol on a closing socket (where it read
+    ``struct.error`` from a v1 frame); the connection now stays v1 to the end, and a reply
+    written after the page left is dropped without an exception."""
+    closing = SimpleNamespace(websocket_handler=_ClosingHandler(),
+                              log=logging.getLogger("test.closing"))
+    assert V1OnlyConnection.subprotocol.fget(closing) == V1
+    assert V1OnlyConnection.write_message.fget(closing)(b"late", binary=True) is None
+
+    async def later():
+        conn = SimpleNamespace(websocket_handler=_ClosingHandler(fail_later=True),
+                               log=closing.log)
+        sent = V1OnlyConnection.write_message.fget(conn)(b"late", binary=True)
+        await asyncio.sleep(0)
+        return sent
+
+    sent = asyncio.run(later())
+    assert sent.done() and sent.exception() is not None  # failed, and was read: no log

@@ -15,6 +15,7 @@ from pathlib import Path
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from tornado import web
+from tornado.websocket import WebSocketClosedError
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -49,9 +50,6 @@ class PlainErrors:
 class RoomStatusHandler(JupyterHandler):
     """``GET /fabrique/salle``: the room's readiness as JSON (counts only, no kernel id).
     ``?attente=1`` says that someone is on the waiting page, so refills start at once."""
-
-    def check_xsrf_cookie(self):
-        """GET only; nothing to protect."""
 
     async def get(self):
         km = self.kernel_manager
@@ -212,6 +210,32 @@ class V1OnlyConnection(ZMQChannelsWebsocketConnection):
                                          "cookie")
         await super().prepare()
 
+    @property
+    def subprotocol(self) -> str:
+        """Always v1, since :meth:`prepare` refused every other. jupyter_server reads the
+        handler's selected subprotocol on every message; on a closing socket tornado no
+        longer has it, and jupyter_server then switched to the legacy protocol for that
+        message (a v1 frame read as a legacy binary message raises ``struct.error``, and a
+        late reply was re-serialised the legacy way, logging a traceback)."""
+        return V1
+
+    @property
+    def write_message(self):
+        """The handler's ``write_message``, quiet when the page has gone: a kernel's reply
+        that arrives while the socket closes is dropped with a debug line, not a traceback."""
+        handler = self.websocket_handler
+
+        def write(message, binary: bool = False):
+            try:
+                sent = handler.write_message(message, binary=binary)
+            except WebSocketClosedError:
+                self.log.debug("a kernel message arrived after its page closed the socket")
+                return None
+            sent.add_done_callback(_quiet_if_closed)
+            return sent
+
+        return write
+
     def handle_incoming_message(self, incoming_msg) -> None:
         """A frame that is not a v1 message (cut short, offsets past its end, a channel that
         is not text, a text frame) is dropped with one warning. jupyter_server raised on
@@ -225,6 +249,13 @@ class V1OnlyConnection(ZMQChannelsWebsocketConnection):
         except Exception as exc:  # a part the session cannot read: the page's fault
             self.log.warning("malformed kernel websocket frame dropped (%s)",
                              type(exc).__name__)
+
+
+def _quiet_if_closed(sent) -> None:
+    """Read a write's outcome so that a socket closed meanwhile is not logged as an
+    exception nobody retrieved."""
+    if not sent.cancelled():
+        sent.exception()
 
 
 V1_MIN_OFFSETS, V1_MAX_OFFSETS = 6, 1024  # channel, header, parent, metadata, content, end
