@@ -8,6 +8,14 @@
 
 __version__ = "0.1.0"
 
+import os as _os  # noqa: E402
+import sys as _sys  # noqa: E402
+
+# pint's disk cache (which pyam's iam-units uses) stores the absolute paths of the environment
+# that wrote it, under a key that does not depend on them: two checkouts sharing ~/.cache break
+# each other (FileNotFoundError: .../pint/default_en.txt/constants_en.txt). Keep it per environment.
+_os.environ.setdefault("IAM_UNITS_CACHE", _os.path.join(_sys.prefix, "var", "cache", "iam-units"))
+
 from .engine import Engine, Model  # noqa: E402
 from .errors import DataError, ModelGraphError, ScenarioError, WorkbenchError  # noqa: E402
 from .levers import Lever, LeverRegistry, load_levers  # noqa: E402

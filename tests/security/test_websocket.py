@@ -392,5 +392,5 @@ def test_a_closing_socket_keeps_the_v1_protocol_and_drops_late_replies_quietly(c
         await asyncio.sleep(0)
         return sent
 
-    sent = asyncio.run(later())
+    sent = in_thread(later)  # not asyncio.run: Playwright may own this thread's loop
     assert sent.done() and sent.exception() is not None  # failed, and was read: no log
