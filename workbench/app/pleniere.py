@@ -43,6 +43,7 @@ from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them h
 from ..codelist import app_variables
 from ..errors import WorkbenchError
 from ..format import french_spacing
+from ..panel import ordered_levers, panel_values, run_panel, spreads
 from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
@@ -51,18 +52,14 @@ from .atelier import CSS as ATELIER_CSS
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .report import (
     PARIS,
-    _jitter,
     agreement_summary,
     comparison_table,
     date_fr,
+    jitter,
     lever_value,
-    ordered_levers,
-    panel_values,
-    run_panel,
     scorecard_table,
     session_report,
     spread_table,
-    spreads,
     time_fr,
     who,
 )
@@ -374,7 +371,7 @@ class Pleniere(WorkshopApp):
                     legend_label="Tendanciel")
         self._median_src = ColumnDataSource({"x": [], "y": [], "value": []}, name="median")
         fig.rect("x", "y", width=7, width_units="screen", height=0.62, source=self._median_src,
-                 fill_color=OKABE_ITO[1], line_color=None, legend_label="Médiane du panel")
+                 fill_color=OKABE_ITO[1], line_color=None, legend_label="Médiane des choix")
         self._dots_src = ColumnDataSource({"x": [], "y": [], "who": [], "value": []},
                                           name="dots")
         dots = fig.scatter("x", "y", source=self._dots_src, size=16, fill_color=OKABE_ITO[0],
@@ -625,7 +622,7 @@ class Pleniere(WorkshopApp):
                 y = rows - 1 - i
                 for s, v in zip(subs, values.get(lv.id, []), strict=False):
                     dots["x"].append((v - lv.min) / (lv.max - lv.min))
-                    dots["y"].append(y + _jitter(s.id, 0.36))
+                    dots["y"].append(y + jitter(s.id, 0.36))
                     dots["who"].append(who(s))
                     dots["value"].append(lever_value(lv, v))
                 if item.median is not None:
@@ -689,9 +686,11 @@ class Pleniere(WorkshopApp):
                    else "<p>Le consensus reste au tendanciel.</p>")
         self.consensus_html.value = (
             '<p>' + esc(french_spacing(
-                "Chaque levier à la médiane des futurs reçus, arrondie au pas du curseur, "
-                "calculé par les modèles comme les autres futurs (colonne « Consensus du "
-                "panel » de la comparaison).")) + "</p>"
+                "Chaque levier à la médiane des choix exprimés sur lui, arrondie au pas du "
+                "curseur ; un levier laissé au tendanciel compte comme « pas d'avis », et "
+                "un levier que trop peu ont bougé reste au tendanciel. Calculé par les "
+                "modèles comme les autres futurs (colonne « Consensus du panel » de la "
+                "comparaison).")) + "</p>"
             + changes
             + f'<p><a class="fab-consensus-link" href="{esc(link)}" target="_blank">Ouvrir le '
             "consensus dans Atelier 2030</a> — code de partage : "

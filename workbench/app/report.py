@@ -1,12 +1,12 @@
-"""What the plenary shows and exports about a workshop session: the panel's futures run
-through the models next to the trend and the consensus, where the panel agrees, and the
-self-contained HTML report of the session (:func:`session_report`).
+"""The self-contained HTML report of a workshop session (:func:`session_report`) and the
+HTML pieces the Plénière shares with it: the comparison and scorecard tables, the panel's
+choices per lever, the agreement summary.
 
-Why this module is over 450 lines: the panel's logic (consensus, spreads) sits with the
-HTML report; due to be split so that the panel logic has a module of its own (issue 13).
+Why this module is over 450 lines: the report's inline SVG charts (the lever chart and the
+indicator lines) are drawn here; they are due to move to a module of their own (issue 13).
 
-The panel analysis (consensus, agreement verdicts, scenario names) lives here so that the
-page (``workbench.app.pleniere``) and the report compute it the same way.
+What the panel's futures say together (consensus, verdicts, who expressed a choice) is
+computed in :mod:`workbench.panel`, the same for the page and the report.
 
 The report's charts are inline SVG drawn here, not BokehJS: the file stays small (BokehJS
 inline is ~3.8 MB), opens without JavaScript or internet, prints as sharp vectors and reads
@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,26 +26,33 @@ import numpy as np
 
 from .. import __version__
 from ..codelist import Variable, app_variables
-from ..errors import ScenarioError
 from ..format import NNBSP, format_change, format_number, format_value, french_spacing, unit_fr
 from ..levers import Lever, LeverRegistry
+from ..panel import (
+    AGREE_MAX,
+    CONSENSUS,
+    MIN_EXPRESSED,
+    MIN_EXPRESSED_SHARE,
+    SAME_WAY_MIN,
+    TREND,
+    PanelRun,
+    Spread,
+    ordered_levers,
+    panel_values,
+    run_panel,
+    scenario_name,
+    spreads,
+    submission_values,
+)
 from ..plots import OKABE_ITO
-from ..results import Results
-from ..scenario import Scenario, share_code
+from ..scenario import share_code
 from ..scorecard import STATUS_FR, evaluate
 from ..text import escape as esc
 
 log = logging.getLogger("workbench.app.report")
 
 PARIS = ZoneInfo("Europe/Paris")
-TREND, CONSENSUS = "tendanciel", "consensus"
-LABELS_FR = {TREND: "Tendanciel", CONSENSUS: "Consensus du panel"}
 YEARS = (2030, 2050)
-
-# Agreement: interquartile range of the panel's choices over the lever's whole range.
-AGREE_MAX, SHARED_MAX = 0.15, 0.35
-VERDICT_FR = {"accord": "large accord", "partage": "avis partagés", "desaccord": "désaccord",
-              "peu": "trop peu d'avis"}
 STATUS_SIGN = {"green": "✔", "amber": "◐", "red": "✘", "pending": "…"}
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
@@ -102,143 +108,6 @@ def date_fr(moment: datetime, with_time: bool = True) -> str:
 def who(sub) -> str:
     """« pseudonyme (groupe) », unescaped: escape when putting it into HTML."""
     return f"{sub.pseudonym} ({sub.group})" if sub.group else sub.pseudonym
-
-
-# -- the panel -------------------------------------------------------------------------------
-
-
-def scenario_name(sub) -> str:
-    """Unique in a run, since submission ids are: ``Zoé (n° 12)``."""
-    return f"{sub.pseudonym} (n° {sub.id})"
-
-
-def ordered_levers(registry: LeverRegistry) -> list[Lever]:
-    """Registry order, action levers first, then context assumptions."""
-    return registry.of_kind("action") + registry.of_kind("context")
-
-
-def submission_values(sub, registry: LeverRegistry) -> dict[str, float]:
-    """Every lever's value in a submission. A lever the submission lacks (added since) or a
-    value the registry now refuses (range narrowed since) takes the trend value, logged."""
-    out = registry.trend_values()
-    for k, lv in registry.items():
-        if k in sub.levers:
-            try:
-                out[k] = lv.check(sub.levers[k])
-            except ScenarioError as err:
-                log.warning("submission %s: %s; the trend value is used", sub.id, err)
-    return out
-
-
-def submission_scenario(sub, registry: LeverRegistry) -> Scenario:
-    return Scenario(name=scenario_name(sub), levers=submission_values(sub, registry),
-                    author=sub.pseudonym, description=sub.text)
-
-
-def panel_values(subs: Sequence, registry: LeverRegistry) -> dict[str, np.ndarray]:
-    """Lever id → the panel's values (one per submission, in the order given)."""
-    rows = [submission_values(s, registry) for s in subs]
-    return {k: np.array([r[k] for r in rows], dtype=float) for k in registry}
-
-
-def consensus_values(subs: Sequence, registry: LeverRegistry) -> dict[str, float]:
-    """Each lever at the panel's median, snapped to the lever's step (the trend value when
-    nobody has submitted yet). An even panel takes the mean of the two middle values, and a
-    value half-way between two steps goes to the even number of steps (Python's round)."""
-    if not subs:
-        return registry.trend_values()
-    out = {}
-    for k, values in panel_values(subs, registry).items():
-        lv = registry[k]
-        out[k] = lv.check(lv.from_steps(lv.steps(float(np.median(values)))))
-    return out
-
-
-def consensus_scenario(subs: Sequence, registry: LeverRegistry) -> Scenario:
-    return Scenario(name=CONSENSUS, levers=consensus_values(subs, registry),
-                    title="Consensus du panel",
-                    description="Chaque levier à la médiane des futurs reçus.")
-
-
-@dataclass(frozen=True)
-class Spread:
-    """How the panel chose one lever."""
-
-    lever: Lever
-    n: int
-    median: float | None
-    q1: float | None
-    q3: float | None
-    low: float | None
-    high: float | None
-    relative_iqr: float | None  # (q3 − q1) / (max − min) of the lever
-    verdict: str  # a key of VERDICT_FR
-
-    @property
-    def verdict_fr(self) -> str:
-        return VERDICT_FR[self.verdict]
-
-
-def verdict(relative_iqr: float | None) -> str:
-    """The agreement verdict from the interquartile range (IQR) of the panel's values divided
-    by the lever's whole range (max − min):
-
-    * ``accord`` « large accord »: IQR ≤ 15 % of the range (the middle half of the panel
-      stands within a sixth or so of the slider);
-    * ``partage`` « avis partagés »: 15 % < IQR ≤ 35 %;
-    * ``desaccord`` « désaccord »: IQR > 35 % (for comparison, choices spread evenly over
-      the whole slider give 50 %, a panel split between the two ends up to 100 %);
-    * ``peu`` « trop peu d'avis »: fewer than two futures (``None``).
-
-    Quartiles are numpy's default (linear interpolation): with two futures a and b the
-    IQR is |a − b| / 2."""
-    if relative_iqr is None:
-        return "peu"
-    if relative_iqr <= AGREE_MAX + 1e-12:
-        return "accord"
-    if relative_iqr <= SHARED_MAX + 1e-12:
-        return "partage"
-    return "desaccord"
-
-
-def spreads(subs: Sequence, registry: LeverRegistry) -> list[Spread]:
-    """One :class:`Spread` per lever, in :func:`ordered_levers` order."""
-    values = panel_values(subs, registry) if subs else {}
-    out = []
-    for lv in ordered_levers(registry):
-        v = values.get(lv.id, np.array([]))
-        if v.size == 0:
-            out.append(Spread(lv, 0, None, None, None, None, None, None, "peu"))
-            continue
-        q1, med, q3 = (float(x) for x in np.percentile(v, [25, 50, 75]))
-        rel = (q3 - q1) / (lv.max - lv.min) if v.size >= 2 else None
-        out.append(Spread(lv, int(v.size), med, q1, q3, float(v.min()), float(v.max()), rel,
-                          verdict(rel)))
-    return out
-
-
-@dataclass
-class PanelRun:
-    """The trend, the consensus and the given submissions run together."""
-
-    results: Results
-    names: list[str]  # scenario names in the results: trend, consensus, then submissions
-    labels: dict[str, str]  # name → French label (unescaped)
-    consensus: Scenario
-
-
-def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRun:
-    """Run the trend, the consensus of ``subs`` and ``chosen`` (default: every submission)
-    through the models with ``engine.run``."""
-    registry = engine.levers
-    consensus = consensus_scenario(subs, registry)
-    picked = list(subs if chosen is None else chosen)
-    scenarios = [Scenario(name=TREND), consensus,
-                 *(submission_scenario(s, registry) for s in picked)]
-    res = engine.run(scenarios)
-    labels = dict(LABELS_FR)
-    labels.update({scenario_name(s): scenario_name(s) for s in picked})
-    return PanelRun(res, [s.name for s in scenarios], labels, consensus)
 
 
 # -- HTML pieces shared with the page -----------------------------------------------------
@@ -312,52 +181,62 @@ def scorecard_table(run: PanelRun, names: Sequence[str] | None = None,
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def spread_table(items: Sequence[Spread], consensus: Scenario | None = None) -> str:
-    """Per lever: trend, panel median, consensus, range of choices, verdict."""
+def spread_table(items: Sequence[Spread], with_consensus: bool = False) -> str:
+    """Per lever: trend, the choices expressed each way and the « pas d'avis » apart, the
+    median and range of the choices, the consensus (``with_consensus``), the verdict."""
     rows = []
     for s in items:
         lv = s.lever
         med = lever_value(lv, s.median) if s.median is not None else "—"
         rng = lever_range(lv, s.low, s.high) if s.low is not None else "—"
-        cons = (lever_value(lv, consensus.levers[lv.id]) if consensus is not None else "")
-        iqr = (format_number(100 * s.relative_iqr, 0) + f"{NNBSP}%"
-               if s.relative_iqr is not None else "—")
+        ways = (f'<span class="fab-up" title="à la hausse">↑{NNBSP}{s.up}</span> · '
+                f'<span class="fab-down" title="à la baisse">↓{NNBSP}{s.down}</span>')
         rows.append(
-            f'<tr data-lever="{esc(lv.id)}" data-verdict="{s.verdict}">'
+            f'<tr data-lever="{esc(lv.id)}" data-verdict="{s.verdict}" data-up="{s.up}" '
+            f'data-down="{s.down}" data-no-opinion="{s.no_opinion}">'
             f'<th scope="row">{esc(lv.label_fr)}'
             f'{" <span class=fab-unit>(contexte)</span>" if lv.kind == "context" else ""}</th>'
-            f"<td>{esc(lever_value(lv, lv.trend))}</td><td>{esc(med)}</td>"
-            + (f"<td><strong>{esc(cons)}</strong></td>" if consensus is not None else "")
-            + f"<td>{esc(rng)}</td><td>{esc(iqr)}</td>"
-            f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{esc(s.verdict_fr)}'
+            f"<td>{esc(lever_value(lv, lv.trend))}</td><td>{ways}</td>"
+            f"<td>{s.no_opinion}</td><td>{esc(med)}</td><td>{esc(rng)}</td>"
+            + (f"<td><strong>{esc(lever_value(lv, s.consensus))}</strong></td>"
+               if with_consensus else "")
+            + f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{esc(s.sentence_fr)}'
             "</span></td></tr>")
-    cons_head = '<th scope="col">Consensus</th>' if consensus is not None else ""
+    cons_head = '<th scope="col">Consensus</th>' if with_consensus else ""
     return ('<table class="fab-spread"><thead><tr><th scope="col">Levier</th>'
-            '<th scope="col">Tendanciel</th><th scope="col">Médiane du panel</th>'
-            f'{cons_head}<th scope="col">Choix du panel</th>'
-            '<th scope="col" title="Écart interquartile rapporté à l\'étendue du curseur">'
-            'Écart interquartile</th><th scope="col">Verdict</th></tr></thead>'
+            '<th scope="col">Tendanciel</th><th scope="col">L\'ont bougé</th>'
+            '<th scope="col" title="Laissé à sa valeur tendancielle">Pas d\'avis</th>'
+            '<th scope="col">Médiane des choix</th><th scope="col">Choix de</th>'
+            f'{cons_head}<th scope="col">Verdict</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def agreement_summary(items: Sequence[Spread]) -> str:
-    """« Large accord sur : … Avis partagés sur : … Désaccord sur : … » as HTML."""
+    """« Large accord sur : … Avis partagés sur : … Désaccord sur : … » as HTML, each lever
+    with the direction the panel moved it."""
+    way_fr = {"hausse": "à la hausse", "baisse": "à la baisse"}
     parts = []
     for key, lead in (("accord", "Large accord sur"), ("partage", "Avis partagés sur"),
                       ("desaccord", "Désaccord sur")):
-        names = [s.lever.label_fr for s in items if s.verdict == key]
+        names = [s.lever.label_fr + (f" ({way_fr[s.way]})" if key != "desaccord" and s.way
+                                     else "") for s in items if s.verdict == key]
         if names:
             parts.append(f'<li class="fab-verdict-{key}-line"><strong>{esc(lead)}</strong>'
                          f"\u00a0: {esc(', '.join(names))}.</li>")
     if not parts:
-        return "<p>Trop peu de futurs reçus pour dire où le panel s'accorde.</p>"
+        return ("<p>Trop peu de choix exprimés pour dire où le panel s'accorde : un levier "
+                "laissé au tendanciel compte comme « pas d'avis ».</p>")
+    few = sum(s.verdict == "peu" for s in items)
+    if few:
+        parts.append(f'<li class="fab-verdict-peu-line">{few} levier{"s" if few > 1 else ""} '
+                     "sans assez d'avis : le consensus les laisse au tendanciel.</li>")
     return f'<ul class="fab-agreement">{"".join(parts)}</ul>'
 
 
 # -- SVG charts (report) ---------------------------------------------------------------------
 
 
-def _jitter(sub_id: int, width: float) -> float:
+def jitter(sub_id: int, width: float) -> float:
     """A stable offset in [−width/2, width/2] from the submission id (golden ratio)."""
     return ((sub_id * 0.6180339887) % 1.0 - 0.5) * width
 
@@ -381,7 +260,7 @@ def lever_chart_svg(subs: Sequence, registry: LeverRegistry) -> str:
            f'stroke="{OKABE_ITO[0]}" stroke-width="2"/>'
            f'<text x="{x0 + 18}" y="21" class="fab-svg-small">un futur reçu</text>'
            f'<rect x="{x0 + 130}" y="5" width="5" height="22" fill="{OKABE_ITO[1]}"/>'
-           f'<text x="{x0 + 142}" y="21" class="fab-svg-small">médiane du panel</text>'
+           f'<text x="{x0 + 142}" y="21" class="fab-svg-small">médiane des choix</text>'
            f'<path d="M{x0 + 290},24 l7,-13 l7,13 z" fill="#ffffff" stroke="#000000" '
            'stroke-width="2"/>'
            f'<text x="{x0 + 310}" y="21" class="fab-svg-small">tendanciel</text>']
@@ -402,14 +281,14 @@ def lever_chart_svg(subs: Sequence, registry: LeverRegistry) -> str:
                    f'stroke="#000000" stroke-width="2"><title>Tendanciel : '
                    f"{esc(lever_value(lv, lv.trend))}</title></path>")
         for sub, v in zip(subs, values.get(lv.id, []), strict=False):
-            out.append(f'<circle cx="{xpos(lv, v):.1f}" cy="{y + _jitter(sub.id, 16):.1f}" '
+            out.append(f'<circle cx="{xpos(lv, v):.1f}" cy="{y + jitter(sub.id, 16):.1f}" '
                        f'r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
                        f'stroke="{OKABE_ITO[0]}" stroke-width="2"><title>'
                        f"{esc(who(sub))} : {esc(lever_value(lv, v))}</title></circle>")
         if med.get(lv.id) is not None:
             xm = xpos(lv, med[lv.id])
             out.append(f'<rect x="{xm - 2.5:.1f}" y="{y - 15}" width="5" height="30" '
-                       f'fill="{OKABE_ITO[1]}"><title>Médiane : '
+                       f'fill="{OKABE_ITO[1]}"><title>Médiane des choix exprimés : '
                        f"{esc(lever_value(lv, med[lv.id]))}</title></rect>")
     out.append("</svg>")
     return "".join(out)
@@ -662,7 +541,7 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
         "<h2>Le futur de consensus</h2>",
         f"<p>{esc(french_spacing(_consensus_note()))}</p>",
         consensus_changes,
-        spread_table(items, run.consensus),
+        spread_table(items, with_consensus=True),
         f'<p>Code de partage du consensus, à ouvrir dans Atelier 2030 (adresse de l\'atelier '
         f'suivie de <span class="fab-code">?futur=…</span>) : '
         f'<span class="fab-code">{esc(code)}</span></p>',
@@ -684,13 +563,18 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
 
 
 def _agreement_note() -> str:
-    return (f"Verdict par levier, d'après l'écart interquartile des choix (la moitié centrale "
-            f"du panel) rapporté à l'étendue du curseur : large accord jusqu'à "
-            f"{format_number(100 * AGREE_MAX)} %, avis partagés jusqu'à "
-            f"{format_number(100 * SHARED_MAX)} %, désaccord au-delà.")
+    return (f"Un levier laissé à sa valeur tendancielle compte comme « pas d'avis » ; les "
+            f"autres choix vont « à la hausse » ou « à la baisse ». Il faut au moins "
+            f"{MIN_EXPRESSED} choix et {format_number(100 * MIN_EXPRESSED_SHARE)} % des "
+            f"futurs pour un verdict. Désaccord : moins de "
+            f"{format_number(100 * SAME_WAY_MIN)} % des choix dans le même sens. Large "
+            f"accord : un même sens, et la moitié centrale des choix tient dans "
+            f"{format_number(100 * AGREE_MAX)} % de la course du curseur ; sinon, avis "
+            f"partagés sur l'ampleur.")
 
 
 def _consensus_note() -> str:
-    return ("Chaque levier est placé à la médiane des futurs reçus (la moitié du panel a "
-            "choisi moins, l'autre moitié plus), arrondie au pas du curseur ; ce futur est "
+    return ("Chaque levier est placé à la médiane des choix exprimés sur lui (la moitié de "
+            "ceux qui l'ont bougé a choisi moins, l'autre moitié plus), arrondie au pas du "
+            "curseur ; un levier que trop peu ont bougé reste au tendanciel. Ce futur est "
             "calculé par les modèles comme les autres.")

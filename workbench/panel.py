@@ -1,0 +1,250 @@
+"""What the panel's futures say together: pure functions on submissions, shared by the
+Plénière (``workbench.app.pleniere``), the session report (``workbench.app.report``) and
+the notebooks, so that they all count the same way.
+
+A **submission** is anything with ``id``, ``pseudonym``, ``text`` and ``levers`` (a mapping
+lever id → value), such as :class:`workbench.store.Submission`.
+
+**Who expressed a choice on a lever.** A future holds a value for every lever, and a lever
+the participant never moved holds its trend value. Counting those as votes for the trend
+made every untouched lever read « large accord » and pulled every median to the status quo
+whenever fewer than half the panel moved a lever. So here a lever **left at its trend
+value** (within half a step) counts as « pas d'avis »; only the others are choices, each
+« à la hausse » or « à la baisse » from the trend. (Someone who deliberately keeps the
+trend cannot be told apart from someone who did not touch the lever: both read « pas
+d'avis », and the page says so.)
+
+**The consensus** puts each lever at the median of the choices expressed on it, snapped
+to the lever's step, provided enough of the panel expressed one (:data:`MIN_EXPRESSED`
+people and :data:`MIN_EXPRESSED_SHARE` of the futures); otherwise the lever stays at its
+trend value and its verdict is « trop peu d'avis ».
+
+**The verdict** on a lever, in plain French (:class:`Spread`):
+
+* ``peu`` « trop peu d'avis »: too few choices expressed (above);
+* ``desaccord`` « désaccord »: the choices pull both ways, neither direction gathering
+  :data:`SAME_WAY_MIN` of them;
+* ``accord`` « large accord »: one direction, and the middle half of the choices
+  (interquartile range) within :data:`AGREE_MAX` of the slider's whole range;
+* ``partage`` « avis partagés »: one direction, but the amounts differ more than that."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ScenarioError
+from .levers import Lever, LeverRegistry
+from .results import Results
+from .scenario import Scenario
+
+log = logging.getLogger("workbench.panel")
+
+TREND, CONSENSUS = "tendanciel", "consensus"
+LABELS_FR = {TREND: "Tendanciel", CONSENSUS: "Consensus du panel"}
+
+MIN_EXPRESSED = 2  # people who moved a lever, at the least, for the consensus to move it
+MIN_EXPRESSED_SHARE = 0.25  # …and this share of the futures received
+SAME_WAY_MIN = 2 / 3  # share of the choices going one way, below which it is a désaccord
+AGREE_MAX = 0.15  # interquartile range of the choices over the slider's range: accord
+UP, DOWN = "hausse", "baisse"
+
+VERDICT_FR = {"accord": "large accord", "partage": "avis partagés", "desaccord": "désaccord",
+              "peu": "trop peu d'avis"}
+
+
+# -- one future ------------------------------------------------------------------------------
+
+
+def scenario_name(sub) -> str:
+    """Unique in a run, since submission ids are: ``Zoé (n° 12)``."""
+    return f"{sub.pseudonym} (n° {sub.id})"
+
+
+def ordered_levers(registry: LeverRegistry) -> list[Lever]:
+    """Registry order, action levers first, then context assumptions."""
+    return registry.of_kind("action") + registry.of_kind("context")
+
+
+def submission_values(sub, registry: LeverRegistry) -> dict[str, float]:
+    """Every lever's value in a submission. A lever the submission lacks (added since) or a
+    value the registry now refuses (range narrowed since) takes the trend value, logged."""
+    out = registry.trend_values()
+    for k, lv in registry.items():
+        if k in sub.levers:
+            try:
+                out[k] = lv.check(sub.levers[k])
+            except ScenarioError as err:
+                log.warning("submission %s: %s; the trend value is used", sub.id, err)
+    return out
+
+
+def submission_scenario(sub, registry: LeverRegistry) -> Scenario:
+    return Scenario(name=scenario_name(sub), levers=submission_values(sub, registry),
+                    author=sub.pseudonym, description=sub.text)
+
+
+def panel_values(subs: Sequence, registry: LeverRegistry) -> dict[str, np.ndarray]:
+    """Lever id → the panel's values (one per submission, in the order given)."""
+    rows = [submission_values(s, registry) for s in subs]
+    return {k: np.array([r[k] for r in rows], dtype=float) for k in registry}
+
+
+def direction(lv: Lever, value: float) -> str | None:
+    """:data:`UP` or :data:`DOWN` from the lever's trend, or ``None`` for a value left at
+    the trend (within half a step): « pas d'avis »."""
+    if abs(value - lv.trend) < lv.step / 2:
+        return None
+    return UP if value > lv.trend else DOWN
+
+
+# -- the panel on one lever ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the panel chose one lever. The statistics are over the choices expressed (the
+    futures that moved the lever away from its trend), ``None`` when there are none."""
+
+    lever: Lever
+    n: int  # futures received
+    up: int  # moved above the trend
+    down: int  # moved below the trend
+    median: float | None
+    q1: float | None
+    q3: float | None
+    low: float | None
+    high: float | None
+    relative_iqr: float | None  # (q3 − q1) / (max − min) of the lever; None below 2 choices
+    verdict: str  # a key of VERDICT_FR
+    consensus: float  # the lever's value in the consensus
+
+    @property
+    def expressed(self) -> int:
+        return self.up + self.down
+
+    @property
+    def no_opinion(self) -> int:
+        """Futures that left the lever at its trend value: « pas d'avis »."""
+        return self.n - self.expressed
+
+    @property
+    def way(self) -> str | None:
+        """The direction most choices took (:data:`UP`, :data:`DOWN`), ``None`` on a tie."""
+        if self.up == self.down:
+            return None
+        return UP if self.up > self.down else DOWN
+
+    @property
+    def verdict_fr(self) -> str:
+        return VERDICT_FR[self.verdict]
+
+    @property
+    def sentence_fr(self) -> str:
+        """The verdict as a sentence a participant reads on the projector."""
+        way = {UP: "à la hausse", DOWN: "à la baisse"}.get(self.way or "", "")
+        if self.verdict == "peu":
+            if not self.n:
+                return "Aucun futur reçu."
+            return (f"Trop peu d'avis : {_people(self.expressed)} sur {self.n} l'"
+                    f"{'a' if self.expressed == 1 else 'ont'} bougé ; le consensus le "
+                    "laisse au tendanciel.")
+        if self.verdict == "desaccord":
+            return (f"Désaccord : {_people(self.up)} à la hausse, {_people(self.down)} à "
+                    "la baisse.")
+        if self.verdict == "accord":
+            return f"Large accord {way}."
+        return f"D'accord pour le bouger {way}, pas sur l'ampleur."
+
+
+def _people(k: int) -> str:
+    return f"{k} personne{'s' if k > 1 else ''}" if k else "personne"
+
+
+def enough_expressed(expressed: int, n: int) -> bool:
+    """Whether ``expressed`` choices out of ``n`` futures are enough to move the consensus."""
+    return expressed >= max(MIN_EXPRESSED, math.ceil(MIN_EXPRESSED_SHARE * n - 1e-9))
+
+
+def verdict(up: int, down: int, n: int, relative_iqr: float | None) -> str:
+    """The verdict key (module docstring) from the counts of choices each way among ``n``
+    futures and the interquartile range of the choices over the slider's range."""
+    expressed = up + down
+    if not enough_expressed(expressed, n):
+        return "peu"
+    if max(up, down) < SAME_WAY_MIN * expressed - 1e-12:
+        return "desaccord"
+    if relative_iqr is not None and relative_iqr <= AGREE_MAX + 1e-12:
+        return "accord"
+    return "partage"
+
+
+def spread(lv: Lever, values: np.ndarray) -> Spread:
+    """The panel's :class:`Spread` on one lever from every future's value on it. Quartiles
+    are numpy's default (linear interpolation); an even number of choices takes the mean
+    of the two middle ones, and the consensus snaps it to the step (a value half-way goes
+    to the even number of steps, Python's round)."""
+    n = int(values.size)
+    ways = [direction(lv, float(v)) for v in values]
+    chosen = np.array([v for v, w in zip(values, ways, strict=True) if w], dtype=float)
+    up, down = ways.count(UP), ways.count(DOWN)
+    if chosen.size == 0:
+        return Spread(lv, n, 0, 0, None, None, None, None, None, None,
+                      verdict(0, 0, n, None), lv.trend)
+    q1, med, q3 = (float(x) for x in np.percentile(chosen, [25, 50, 75]))
+    rel = (q3 - q1) / (lv.max - lv.min) if chosen.size >= 2 else None
+    key = verdict(up, down, n, rel)
+    consensus = lv.trend if key == "peu" else lv.check(lv.from_steps(lv.steps(med)))
+    return Spread(lv, n, up, down, med, q1, q3, float(chosen.min()), float(chosen.max()), rel,
+                  key, consensus)
+
+
+def spreads(subs: Sequence, registry: LeverRegistry) -> list[Spread]:
+    """One :class:`Spread` per lever, in :func:`ordered_levers` order."""
+    values = panel_values(subs, registry)
+    return [spread(lv, values[lv.id]) for lv in ordered_levers(registry)]
+
+
+# -- the consensus and the panel run ---------------------------------------------------------
+
+
+def consensus_values(subs: Sequence, registry: LeverRegistry) -> dict[str, float]:
+    """Each lever at the median of the choices expressed on it, or at its trend value when
+    too few expressed one (module docstring)."""
+    by_id = {s.lever.id: s.consensus for s in spreads(subs, registry)}
+    return {k: by_id[k] for k in registry}
+
+
+def consensus_scenario(subs: Sequence, registry: LeverRegistry) -> Scenario:
+    return Scenario(name=CONSENSUS, levers=consensus_values(subs, registry),
+                    title="Consensus du panel",
+                    description="Chaque levier à la médiane des choix exprimés sur lui ; "
+                                "laissé au tendanciel quand trop peu l'ont bougé.")
+
+
+@dataclass
+class PanelRun:
+    """The trend, the consensus and the given submissions run together."""
+
+    results: Results
+    names: list[str]  # scenario names in the results: trend, consensus, then submissions
+    labels: dict[str, str]  # name → French label (unescaped)
+    consensus: Scenario
+
+
+def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRun:
+    """Run the trend, the consensus of ``subs`` and ``chosen`` (default: every submission)
+    through the models with ``engine.run``."""
+    registry = engine.levers
+    consensus = consensus_scenario(subs, registry)
+    picked = list(subs if chosen is None else chosen)
+    scenarios = [Scenario(name=TREND), consensus,
+                 *(submission_scenario(s, registry) for s in picked)]
+    res = engine.run(scenarios)
+    labels = dict(LABELS_FR)
+    labels.update({scenario_name(s): scenario_name(s) for s in picked})
+    return PanelRun(res, [s.name for s in scenarios], labels, consensus)
