@@ -19,6 +19,7 @@ import workbench as wb
 from workbench.app import pleniere as P
 from workbench.app.report import session_report
 from workbench.format import format_value
+from workbench.identity import participant_id
 from workbench.panel import CONSENSUS, TREND, consensus_values
 from workbench.scenario import scenario_from_code
 from workbench.store import Store, Submission
@@ -51,12 +52,13 @@ def app(engine, store):
     return a
 
 
-def submit(store, engine, code, pseudonym, text="Un futur souhaitable.", group="", **levers):
+def submit(store, engine, code, pseudonym, text="Un futur souhaitable.", group="",
+           participant="", **levers):
     values = engine.levers.trend_values()
     values.update(levers)
     return store.submit(code, pseudonym, values, text, group=group, share_code="F1test",
                         model_version=wb.__version__, territory="grand-chambery",
-                        key=uuid.uuid4().hex)
+                        key=uuid.uuid4().hex, participant=participant)
 
 
 def fake_sub(i, registry, **levers):
@@ -239,6 +241,33 @@ def test_polling_picks_up_new_submissions_newest_first(app, store, engine):
     # a median marker only where someone moved the lever: Zoé's home care, nothing else
     assert len(app._median_src.data["x"]) == 1
     assert all(0 <= x <= 1 for x in app._dots_src.data["x"])
+
+
+def test_the_room_counts_people_a_newer_future_replaces_the_row(app, store, engine, var):
+    session = app.open_session("Un futur par personne")
+    zoe, leo = (participant_id(d * 24, session.code) for d in "zl")
+    first = submit(store, engine, session.code, "Zoé", "Premier jet", participant=zoe,
+                   home_care_share=70)
+    submit(store, engine, session.code, "Léo", "Le mien", participant=leo)
+    app.poll()
+    app.set_chosen([first.id])
+    second = submit(store, engine, session.code, "Zoé", "Après réflexion", participant=zoe,
+                    home_care_share=80)
+    assert app.poll() == 1
+    assert [s.id for s in app.submissions] == [2, second.id]
+    assert 'data-count="2" data-sent="3"' in app.counter.value
+    assert "2 futurs reçus (un par personne ; 1 remplacé" in app.counter.value
+    rows = app.list_box.children
+    assert [r._dom_classes[-1] for r in rows] == [f"fab-sub-{second.id}", "fab-sub-2"]
+    assert first.id not in app.rows and [s.id for s in app.chosen()] == [second.id]
+    # the consensus and the lever chart see Zoé once, with her latest choice
+    assert len(app._dots_src.data["x"]) == 2 * len(engine.levers)
+    # the export holds each person's current future only (the store keeps the history)
+    xlsx, _page = app.export()
+    import pyam
+
+    names = set(pyam.IamDataFrame(xlsx).scenario)
+    assert f"Zoé (n° {second.id})" in names and f"Zoé (n° {first.id})" not in names
 
 
 def test_the_polling_task_survives_failures_and_stops_with_the_widget(engine, store):

@@ -18,9 +18,11 @@ from sqlalchemy import text as sql
 
 import workbench.store as store_mod
 from workbench.errors import WorkbenchError
+from workbench.identity import participant_id
 from workbench.store import (
     CODE_ALPHABET,
     MSG_CLOSED,
+    MSG_PSEUDONYM_TAKEN,
     MSG_UNAVAILABLE,
     MSG_UNKNOWN_SESSION,
     Store,
@@ -162,6 +164,95 @@ def test_same_key_twice_stores_once(store, code):
     again = submit(store, code, key=key, text="autre texte")
     assert again == first
     assert store.submissions(code) == [first]
+
+
+# -- one future per person, a pseudonym per person -------------------------------------------
+
+
+def test_a_participants_new_future_replaces_the_previous_one_history_kept(store, code):
+    alice, bob = participant_id("device-alice-0123456789ab", code), participant_id(
+        "device-bob-0123456789abcdef", code)
+    a1 = submit(store, code, "Alice", participant=alice)
+    b1 = submit(store, code, "Bob", participant=bob)
+    a2 = submit(store, code, "Alice", text="J'ai changé d'avis.", participant=alice)
+    assert a2.participant == alice and a2.person == alice
+    assert [s.id for s in store.submissions(code)] == [a1.id, b1.id, a2.id]  # history
+    assert [s.id for s in store.current(code)] == [b1.id, a2.id]  # one per person
+    # rows without a participant (scripts, stores of schema 1) each count alone
+    x = submit(store, code, "Anonyme")
+    y = submit(store, code, "Anonyme")
+    assert x.person != y.person and len(store.current(code)) == 4
+
+
+@pytest.mark.parametrize("other", ["Zoé", "zoé", " ZOÉ ", "Zoe\u0301"])  # NFC or not
+def test_a_pseudonym_is_one_persons_in_a_session(store, code, other):
+    zoe = participant_id("device-zoe-0123456789abcdef", code)
+    other_device = participant_id("device-other-0123456789ab", code)
+    submit(store, code, "Zoé", participant=zoe)
+    assert store.pseudonym_taken(code, other, other_device)
+    assert not store.pseudonym_taken(code, other, zoe)  # hers, from another tab or a reload
+    with pytest.raises(StoreError) as err:
+        submit(store, code, other, participant=other_device)
+    assert err.value.message_fr == MSG_PSEUDONYM_TAKEN
+    assert len(store.submissions(code)) == 1
+    submit(store, code, "Zoé B.", participant=other_device)  # another name is fine
+    submit(store, code, other, participant=zoe)
+    # the same name is free in another session
+    code2 = store.create_session("Autre").code
+    assert not store.pseudonym_taken(code2, "Zoé", participant_id("device-other-0123456789ab",
+                                                                   code2))
+
+
+def test_a_participant_id_is_not_the_device_and_depends_on_the_session():
+    device = "0123456789abcdefghijKLMN"
+    a, b = participant_id(device, "ABCDEF"), participant_id(device, "GHJKMN")
+    assert a != b and len(a) == 32 and device not in a
+    assert a == participant_id(device, "ABCDEF")
+
+
+def test_a_malformed_participant_is_refused(store, code):
+    with pytest.raises(StoreError):
+        submit(store, code, participant="<script>")
+
+
+def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.executescript("""
+    CREATE TABLE fabrique_schema (version INTEGER PRIMARY KEY);
+    INSERT INTO fabrique_schema VALUES (1);
+    CREATE TABLE fabrique_sessions (code VARCHAR(6) PRIMARY KEY, title VARCHAR(120) NOT NULL,
+        created DATETIME NOT NULL, open BOOLEAN NOT NULL);
+    INSERT INTO fabrique_sessions VALUES ('ABCDEF', 'Ancien', '2026-11-20 09:00:00', 1);
+    CREATE TABLE fabrique_submissions (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key VARCHAR(64) NOT NULL UNIQUE, session_code VARCHAR(6) NOT NULL
+        REFERENCES fabrique_sessions(code), pseudonym VARCHAR(40) NOT NULL,
+        group_name VARCHAR(40) NOT NULL, levers TEXT NOT NULL, share_code VARCHAR(1000)
+        NOT NULL, text TEXT NOT NULL, model_version VARCHAR(64) NOT NULL,
+        territory VARCHAR(64) NOT NULL, created DATETIME NOT NULL);
+    INSERT INTO fabrique_submissions VALUES (1, 'k0123456789', 'ABCDEF', 'Zoé', '',
+        '{"fertility": 1.6}', 'F1', 'Un futur.', '0.1.0', 'grand-chambery',
+        '2026-11-20 09:05:00');
+    """)
+    con.commit()
+    con.close()
+    s = Store(f"sqlite:///{path}")
+    try:
+        (old,) = s.submissions("ABCDEF")
+        assert old.pseudonym == "Zoé" and old.participant == "" and old.person == "n1"
+        new = submit(s, "ABCDEF", "Zoé", participant=participant_id("d" * 24, "ABCDEF"))
+        assert [x.id for x in s.current("ABCDEF")] == [1, new.id]
+        with s._engine.connect() as conn:
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 2
+    finally:
+        s.dispose()
+    again = Store(f"sqlite:///{path}")  # opening a migrated store again changes nothing
+    try:
+        assert len(again.submissions("ABCDEF")) == 2
+    finally:
+        again.dispose()
 
 
 def test_same_key_at_the_same_instant_stores_once(store, code):
@@ -344,7 +435,7 @@ def test_sqlite_tables_have_the_promised_schema(tmp_path):
         s2 = Store(s.url)  # create_all again is harmless
         assert s2.sessions() == []
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 1
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 2
         s2.dispose()
     finally:
         s.dispose()

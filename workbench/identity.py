@@ -6,9 +6,12 @@ One source of truth for both sides:
   (``fabrique_appareil``) on its first page and hands it to that page's kernel as the
   request header ``X-Fabrique-Appareil`` (set by the server, never taken from the client's
   headers), which Voilà puts in the kernel's environment as ``HTTP_X_FABRIQUE_APPAREIL``;
-- the atelier derives each submission's idempotency key from that device and the future
-  itself (session, pseudonym, group, levers, text). A double click, a retry after a reload
-  and a retry after the server restarted all send the same key, so the store keeps one row.
+- the atelier derives the participant's identity in a session from that device and the
+  session (:func:`participant_id`): one current future per person, a pseudonym that is
+  theirs alone;
+- and each submission's idempotency key from that device and the future itself (session,
+  pseudonym, group, levers, text). A double click, a retry after a reload and a retry
+  after the server restarted all send the same key, so the store keeps one row.
 
 The device id is never shown, logged or stored; only a hash of it reaches the store, inside
 the key.
@@ -44,6 +47,15 @@ def kernel_device(env: Mapping[str, str] = os.environ) -> str:
     or an old page): then only a double click is recognised, not a retry after a reload."""
     value = env.get(DEVICE_ENV, "")
     return value if valid_device(value) else uuid.uuid4().hex
+
+
+def participant_id(device: str, session_code: str) -> str:
+    """The participant in one session, as the store keeps it: 32 hex characters, the same
+    on every reload from the same device, different in another session, and from which
+    the device id cannot be read back. A participant has one current future per session
+    (``Store.current``): a new one replaces the previous."""
+    payload = json.dumps(["participant", device, session_code], separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
 def submission_key(device: str, session_code: str, pseudonym: str, group: str,

@@ -48,6 +48,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -65,11 +66,12 @@ from .text import (  # noqa: F401  (the limits are re-exported: the store's cons
     clean_text,
 )
 
-__all__ = ["Store", "StoreError", "Submission", "WorkshopSession", "format_code", "parse_code"]
+__all__ = ["Store", "StoreError", "Submission", "WorkshopSession", "current_futures", "format_code",
+           "parse_code", "pseudonym_key"]
 
 ENV_URL = "FABRIQUE_DATABASE_URL"
 SQLITE_FILE = "fabrique.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: submissions carry the participant (workbench.identity)
 BUSY_TIMEOUT_S = 15
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -82,6 +84,8 @@ _LEVER_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 MSG_UNKNOWN_SESSION = "Aucun atelier ne correspond à ce code."
 MSG_CLOSED = "Cet atelier est fermé : il n'accepte plus de nouveaux scénarios."
+MSG_PSEUDONYM_TAKEN = ("Ce pseudonyme est déjà pris dans cet atelier par quelqu'un d'autre : "
+                       "ajoutez une initiale ou choisissez-en un autre.")
 MSG_UNAVAILABLE = ("L'enregistrement est momentanément impossible. Réessayez dans un instant ; "
                    "si cela continue, prévenez l'animateur.")
 
@@ -129,6 +133,8 @@ submissions_table = Table(
     Column("session_code", String(CODE_LENGTH), ForeignKey("fabrique_sessions.code"),
            nullable=False),
     Column("pseudonym", String(MAX_PSEUDONYM), nullable=False),
+    # who sent it, as workbench.identity.participant_id (a hash); "" for rows of schema 1
+    Column("participant", String(MAX_META), nullable=False, server_default=""),
     Column("group_name", String(MAX_GROUP), nullable=False),
     Column("levers", Text, nullable=False),  # JSON object: lever id -> value
     Column("share_code", String(MAX_SHARE_CODE), nullable=False),
@@ -174,6 +180,19 @@ class Submission:
     model_version: str
     territory: str
     created: datetime
+    participant: str = ""  # workbench.identity.participant_id; "" when unknown
+
+    @property
+    def person(self) -> str:
+        """Who sent it, for counting people: the participant, or this row alone when the
+        participant is unknown (rows stored before schema 2, scripts)."""
+        return self.participant or f"n{self.id}"
+
+
+def pseudonym_key(pseudonym: str) -> str:
+    """Two pseudonyms are the same name when this is equal: « Zoé », « zoé » and « ZOÉ »
+    (NFKC, case folded, spaces collapsed)."""
+    return " ".join(unicodedata.normalize("NFKC", pseudonym).casefold().split())
 
 
 def format_code(code: str) -> str:
@@ -265,7 +284,7 @@ def _to_submission(row) -> Submission:
         id=row.id, session_code=row.session_code, pseudonym=row.pseudonym,
         group=row.group_name, levers={k: float(v) for k, v in json.loads(row.levers).items()},
         share_code=row.share_code, text=row.text, model_version=row.model_version,
-        territory=row.territory, created=row.created)
+        territory=row.territory, created=row.created, participant=row.participant)
 
 
 def _resolve_url(url: str | None) -> URL:
@@ -397,6 +416,8 @@ class Store:
                     found = conn.execute(select(func.max(schema_table.c.version))).scalar()
                     if found is None:
                         conn.execute(insert(schema_table).values(version=SCHEMA_VERSION))
+                    elif found < SCHEMA_VERSION:
+                        _migrate(conn, found)
                     elif found > SCHEMA_VERSION:
                         raise StoreError(
                             f"{self.url}: schema version {found} was written by a newer "
@@ -451,8 +472,13 @@ class Store:
 
     def submit(self, session_code: str, pseudonym: str, levers: Mapping[str, float], text: str,
                *, group: str = "", share_code: str, model_version: str, territory: str,
-               key: str) -> Submission:
-        """Store a participant's scenario; the same `key` again returns the first one."""
+               key: str, participant: str = "") -> Submission:
+        """Store a participant's scenario; the same `key` again returns the first one.
+
+        With a ``participant`` (:func:`workbench.identity.participant_id`), a pseudonym that
+        another participant already used in the session is refused
+        (:data:`MSG_PSEUDONYM_TAKEN`), and the new row becomes that participant's current
+        future (:meth:`current`); the earlier ones stay as history."""
         code = parse_code(session_code)
         pseudonym = _check_line(pseudonym, "pseudonym", "Le pseudonyme", 1, MAX_PSEUDONYM)
         group = _check_line(group, "group", "Le nom du groupe", 0, MAX_GROUP)
@@ -461,13 +487,16 @@ class Store:
         share_code = _check_meta(share_code, "share_code", MAX_SHARE_CODE)
         model_version = _check_meta(model_version, "model_version", MAX_META)
         territory = _check_meta(territory, "territory", MAX_META)
+        if participant and (not isinstance(participant, str) or not _KEY_RE.match(participant)):
+            raise StoreError(f"participant {participant!r:.80} must be 8..64 characters of "
+                             "[A-Za-z0-9_-]", "Le scénario est mal formé.")
         if not isinstance(key, str) or not _KEY_RE.match(key):
             raise StoreError(f"idempotency key {key!r:.80} must be 8..64 characters "
                              "of [A-Za-z0-9_-] (a uuid4 hex)", "Le scénario est mal formé.")
         row = dict(key=key, session_code=code, pseudonym=pseudonym, group_name=group,
                    levers=json.dumps(values, sort_keys=True, allow_nan=False),
                    share_code=share_code, text=text, model_version=model_version,
-                   territory=territory)
+                   territory=territory, participant=participant or "")
         try:
             with self._db("saving a submission", write=True) as conn:
                 # Lock the session row (PostgreSQL; SQLite holds its write lock already): a
@@ -483,6 +512,8 @@ class Store:
                     return self._same_session(_to_submission(existing), code)
                 if not session.open:
                     raise StoreError(f"session {code!r} is closed", MSG_CLOSED)
+                if participant and _taken(conn, code, pseudonym, participant):
+                    raise StoreError(f"pseudonym taken in session {code!r}", MSG_PSEUDONYM_TAKEN)
                 row["created"] = datetime.now(UTC)  # taken under the lock: follows id order
                 result = conn.execute(insert(submissions_table).values(**row))
                 new_id = result.inserted_primary_key[0]
@@ -495,6 +526,14 @@ class Store:
             if first is not None:
                 return self._same_session(first, code)
             raise self._failure("saving a submission", err) from err
+
+    def pseudonym_taken(self, session_code: str, pseudonym: str, participant: str) -> bool:
+        """Whether another participant already sent a future under this pseudonym (in the
+        sense of :func:`pseudonym_key`) in this session. Rows whose participant is unknown
+        do not count: nobody can tell whose they are."""
+        code = parse_code(session_code)
+        with self._db("reading pseudonyms", write=False) as conn:
+            return _taken(conn, code, pseudonym, participant)
 
     def _same_session(self, sub: Submission, code: str) -> Submission:
         if sub.session_code != code:
@@ -525,6 +564,11 @@ class Store:
                                 .order_by(submissions_table.c.id)).all()
         return [_to_submission(r) for r in rows]
 
+    def current(self, session_code: str) -> list[Submission]:
+        """A session's current futures: each participant's latest, by id (the Plénière,
+        the consensus and the export count people, not clicks)."""
+        return current_futures(self.submissions(session_code))
+
     def get_submission(self, submission_id: int) -> Submission:
         """One submission by id."""
         if isinstance(submission_id, bool) or not isinstance(submission_id, int):
@@ -537,3 +581,29 @@ class Store:
             raise StoreError(f"no submission with id {submission_id}",
                              "Ce scénario est introuvable.")
         return _to_submission(row)
+
+
+def current_futures(subs) -> list[Submission]:
+    """Each person's latest submission (:attr:`Submission.person`), by id."""
+    latest: dict[str, Submission] = {}
+    for sub in sorted(subs, key=lambda x: x.id):
+        latest[sub.person] = sub
+    return sorted(latest.values(), key=lambda x: x.id)
+
+
+def _taken(conn: Connection, code: str, pseudonym: str, participant: str) -> bool:
+    wanted = pseudonym_key(pseudonym)
+    rows = conn.execute(select(submissions_table.c.pseudonym, submissions_table.c.participant)
+                        .where(submissions_table.c.session_code == code,
+                               submissions_table.c.participant != "")
+                        .distinct()).all()
+    return any(p != participant and pseudonym_key(name) == wanted for name, p in rows)
+
+
+def _migrate(conn: Connection, found: int) -> None:
+    """Bring a store written by an older workbench to :data:`SCHEMA_VERSION`, in the
+    schema's transaction (PostgreSQL) or under SQLite's write lock."""
+    if found < 2:  # schema 1 had no participant: its rows keep "" (each counts alone)
+        conn.execute(sql_text("ALTER TABLE fabrique_submissions ADD COLUMN participant "
+                          f"VARCHAR({MAX_META}) NOT NULL DEFAULT ''"))
+    conn.execute(update(schema_table).values(version=SCHEMA_VERSION))

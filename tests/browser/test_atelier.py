@@ -211,3 +211,43 @@ def test_a_double_click_and_a_retry_after_a_reload_count_once(context, voila_ser
     assert f"(n° {sub.id}) : il ne compte qu'une fois" in shown
     assert [s.id for s in store.submissions(session.code)] == [sub.id]
     page.close()
+
+
+def test_one_future_per_person_and_a_pseudonym_per_person(browser, context, voila_server):
+    """Two browsers (two devices) in one session: the second cannot take « Zoé » (in any
+    case); Zoé's changed future replaces her first in the room's count."""
+    store = voila_server.store()
+    session = store.create_session("Un futur par personne")
+    url = f"{voila_server.url}{APP}?atelier={session.code}"
+    zoe, _ = open_app(context, url, voila_server)
+    zoe.locator(".fab-join-pseudonyme input").fill("Zoé")
+    zoe.locator(".fab-join-button").click()
+    zoe.wait_for_selector("text=Bienvenue", timeout=20_000)
+    zoe.locator(".fab-text textarea").fill("Mon premier futur.")
+    zoe.locator(".fab-submit").click()
+    zoe.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
+    (first,) = store.submissions(session.code)
+
+    other_ctx = browser.new_context(locale="fr-FR")
+    try:
+        other, _ = open_app(other_ctx, url, voila_server)
+        other.locator(".fab-join-pseudonyme input").fill("ZOÉ")
+        other.locator(".fab-join-button").click()
+        other.wait_for_selector("text=déjà pris dans cet atelier", timeout=20_000)
+        assert not other.locator(".fab-join-button button, button.fab-join-button").first \
+            .is_disabled()
+        other.locator(".fab-join-pseudonyme input").fill("Zoé B.")
+        other.locator(".fab-join-button").click()
+        other.wait_for_selector("text=Bienvenue", timeout=20_000)
+    finally:
+        other_ctx.close()
+
+    zoe.locator(".fab-text textarea").fill("Après réflexion, un autre futur.")
+    zoe.locator(".fab-submit").click()
+    zoe.wait_for_selector("text=il remplace le précédent", timeout=20_000)
+    shown = " ".join(zoe.inner_text(".fab-atelier").split())
+    assert f"remplace le précédent (n° {first.id})" in shown
+    assert len(store.submissions(session.code)) == 2
+    (current,) = store.current(session.code)
+    assert current.id != first.id and current.text == "Après réflexion, un autre futur."
+    zoe.close()

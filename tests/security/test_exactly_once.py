@@ -39,6 +39,9 @@ def test_a_double_click_counts_once(engine, store, monkeypatch):
     app.controls["home_care_share"].slider.value = 80
     assert app.submit("Vieillir chez soi.")
     assert len(store.submissions(session.code)) == 2
+    # …which replaces the first: one person, one current future (the first stays as history)
+    assert [s.id for s in store.current(session.code)] == [sub.id + 1]
+    assert f"remplace le précédent (n° {sub.id})" in app.submit_msg.value
 
 
 def test_a_retry_after_a_reload_counts_once_and_the_page_says_it_landed(engine, store,
@@ -57,12 +60,15 @@ def test_a_retry_after_a_reload_counts_once_and_the_page_says_it_landed(engine, 
     assert again.submit("Plus d'aide à domicile.")
     assert [s.id for s in store.submissions(session.code)] == [sub.id]
     assert f"déjà enregistré (n° {sub.id})" in again.submit_msg.value
-    # another browser sending the very same future is another participant
+    # another browser is another participant: « Léo » is taken, in any spelling
     other = page(engine, store, monkeypatch, device=new_device())
-    other.join(session.code, "Léo", "Groupe 3")
+    assert not other.join(session.code, "léo", "Groupe 3")
+    assert "déjà pris dans cet atelier" in other.join_msg.value
+    assert other.session_code is None and not other.join_button.disabled
+    assert other.join(session.code, "Léo M.", "Groupe 3")
     other.controls["home_care_share"].slider.value = 75
     assert other.submit("Plus d'aide à domicile.")
-    assert len(store.submissions(session.code)) == 2
+    assert len(store.current(session.code)) == 2
 
 
 def test_the_key_depends_on_every_part_of_the_future():

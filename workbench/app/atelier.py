@@ -25,9 +25,10 @@ from ..codelist import app_variables
 from ..engine import Engine
 from ..errors import WorkbenchError
 from ..format import format_change, format_number, format_value, french_spacing, unit_fr
-from ..identity import kernel_device, submission_key
+from ..identity import kernel_device, participant_id, submission_key
 from ..scenario import reference_scenarios, scenario_from_code
 from ..scorecard import STATUS_FR, evaluate
+from ..store import MSG_PSEUDONYM_TAKEN
 from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
@@ -173,6 +174,7 @@ class Atelier(WorkshopApp):
         self.request_url = ""
         self.device = kernel_device()  # the visitor's, once the request has arrived
         self._sent: set[int] = set()  # ids this page has already seen stored
+        self.last_submission = None  # this participant's current future, once known
         self.results = self.trend
         self._build()
         share_alike(self.widget)  # identical layouts and styles, one model each
@@ -480,6 +482,9 @@ class Atelier(WorkshopApp):
             found = self.store.get_session(code or "")
             if not found.open:
                 raise WorkbenchError("session closed", "Cet atelier est clos.")
+            if self.store.pseudonym_taken(found.code, pseudonym,
+                                          participant_id(self.device, found.code)):
+                raise WorkbenchError("pseudonym taken", MSG_PSEUDONYM_TAKEN)
             return found
 
         session = self._attempt(self.join_msg, "Impossible de rejoindre l'atelier pour "
@@ -495,12 +500,17 @@ class Atelier(WorkshopApp):
             w.disabled = True
         return True
 
+    @property
+    def participant(self) -> str:
+        """This visitor in the joined session (:func:`workbench.identity.participant_id`)."""
+        return participant_id(self.device, self.session_code or "")
+
     def _already_received(self) -> str:
-        """After a reload or a server restart: which futures the store holds under this
-        pseudonym in this session, so the participant knows whether theirs landed."""
+        """After a reload or a server restart: which futures the store holds from this
+        participant in this session, so they know whether theirs landed."""
         try:
             mine = [s for s in self.store.submissions(self.session_code)
-                    if s.pseudonym == self.pseudonym and s.group == self.group]
+                    if s.participant == self.participant]
         except Exception:  # the store's failure is reported when sending, not here
             log.info("could not list the futures already received", exc_info=True)
             return ""
@@ -510,9 +520,13 @@ class Atelier(WorkshopApp):
         from .report import time_fr
 
         listed = ", ".join(f"n° {s.id} ({time_fr(s.created)})" for s in mine[-5:])
+        self.last_submission = mine[-1]
         word = "futur déjà reçu" if len(mine) == 1 else "futurs déjà reçus"
+        counts = ("" if len(mine) == 1 else
+                  f" Seul le dernier, n° {mine[-1].id}, compte : un nouvel envoi le remplace.")
         return ('<p class="fab-already">' + esc(french_spacing(
-            f"{len(mine)} {word} sous ce pseudonyme dans cet atelier : {listed}.")) + "</p>")
+            f"{len(mine)} {word} de votre part dans cet atelier : {listed}.{counts}"))
+            + "</p>")
 
     def submit(self, text: str) -> bool:
         """Store the current future with its text; all or nothing."""
@@ -540,7 +554,8 @@ class Atelier(WorkshopApp):
             return self.store.submit(self.session_code, self.pseudonym, values, text,
                                      group=self.group, share_code=code,
                                      model_version=__version__,
-                                     territory=self.engine.territory.id, key=key)
+                                     territory=self.engine.territory.id, key=key,
+                                     participant=self.participant)
 
         self.submit_button.disabled = True
         try:
@@ -552,11 +567,15 @@ class Atelier(WorkshopApp):
             return False
         again = sub.id in self._sent
         self._sent.add(sub.id)
-        self.last_submission = sub
+        previous, self.last_submission = self.last_submission, sub
         if again:
             self.submit_msg.value = message_html(
                 f"Ce futur est déjà enregistré (n° {sub.id}) : il ne compte qu'une fois. "
-                "Changez un levier ou votre texte pour en proposer un autre.", ok=True)
+                "Changez un levier ou votre texte pour le modifier.", ok=True)
+        elif previous is not None and previous.id != sub.id:
+            self.submit_msg.value = message_html(
+                f"Merci {self.pseudonym} ! Votre futur est enregistré (n° {sub.id}) ; il "
+                f"remplace le précédent (n° {previous.id}) : chacun compte une fois.", ok=True)
         else:
             self.submit_msg.value = message_html(
                 f"Merci {self.pseudonym} ! Votre futur est enregistré (n° {sub.id}).", ok=True)

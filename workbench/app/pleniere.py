@@ -172,6 +172,13 @@ def _count_fr(n: int) -> str:
     return f"{n} futur{'s' if n > 1 else ''} reçu{'s' if n > 1 else ''}"
 
 
+def _people_fr(n: int, sent: int) -> str:
+    """« 12 futurs reçus » — one per person — and the sendings when some replaced others."""
+    replaced = sent - n
+    return _count_fr(n) + (f" (un par personne ; {replaced} remplacé{'s' if replaced > 1 else ''}"
+                           " par un envoi plus récent)" if replaced > 0 else "")
+
+
 class Pleniere(WorkshopApp):
     """The facilitator's app. ``widget`` is what the notebook displays; it stays empty until
     :meth:`apply_query` has checked the token."""
@@ -182,7 +189,8 @@ class Pleniere(WorkshopApp):
         self.poll_seconds = poll_seconds
         self.authorised = False
         self.session = None
-        self.submissions: list = []  # this session's, by id
+        self.submissions: list = []  # this session's current futures (one per person), by id
+        self.sent = 0  # submissions received in this session, replaced ones included
         self.last_id = 0
         self.rows: dict[int, tuple[W.Checkbox, W.HBox]] = {}
         self.compare_run = None
@@ -447,7 +455,7 @@ class Pleniere(WorkshopApp):
         for check, row in self.rows.values():  # the previous session's rows
             for w in (*row.children, check, row):
                 w.close()
-        self.submissions, self.rows, self.last_id = [], {}, 0
+        self.submissions, self.rows, self.last_id, self.sent = [], {}, 0, 0
         self.compare_run = self.exported = None
         self.list_box.children = ()
         self.export_msg.value = self.status_msg.value = self.session_msg.value = ""
@@ -559,20 +567,36 @@ class Pleniere(WorkshopApp):
     def _receive(self, code: str, new) -> int:
         if self.session is None or code != self.session.code:
             return 0  # the facilitator switched sessions meanwhile
-        fresh = sorted((s for s in new if s.id not in self.rows), key=lambda s: s.id)
+        fresh = sorted((s for s in new if s.id > self.last_id), key=lambda s: s.id)
         if not fresh:
             return 0
+        self.last_id, self.sent = fresh[-1].id, self.sent + len(fresh)
+        # one future per person: a newer one from the same participant replaces the row
+        # (the « comparer » tick carries over); the older stays in the store as history
+        current = {s.person: s for s in self.submissions}
+        ticked = {s.person for s in self.chosen()}
         for s in fresh:
-            self.rows[s.id] = self._row(s)
-        self.submissions = sorted(self.submissions + fresh, key=lambda s: s.id)
-        self.last_id = max(self.last_id, fresh[-1].id)
-        self.list_box.children = (tuple(self.rows[s.id][1] for s in reversed(fresh))
-                                  + tuple(self.list_box.children))
+            old = current.pop(s.person, None)
+            if old is not None:
+                self._drop_row(old.id)
+            current[s.person] = s
+        self.submissions = sorted(current.values(), key=lambda s: s.id)
+        kept = {s.id for s in self.submissions}
+        for s in fresh:
+            if s.id in kept:
+                self.rows[s.id] = self._row(s, checked=s.person in ticked)
+        self.list_box.children = tuple(self.rows[s.id][1] for s in reversed(self.submissions))
         self.update_panel()
         return len(fresh)
 
-    def _row(self, sub) -> tuple[W.Checkbox, W.HBox]:
-        check = W.Checkbox(value=False, description="comparer", indent=False,
+    def _drop_row(self, sub_id: int) -> None:
+        check, row = self.rows.pop(sub_id, (None, None))
+        if row is not None:
+            for w in (*row.children, check, row):
+                w.close()
+
+    def _row(self, sub, checked: bool = False) -> tuple[W.Checkbox, W.HBox]:
+        check = W.Checkbox(value=checked, description="comparer", indent=False,
                            layout=W.Layout(width="auto"))
         check.add_class("fab-compare-check")
         check.observe(lambda _: self.update_comparison(), "value")
@@ -610,7 +634,8 @@ class Pleniere(WorkshopApp):
         try:
             subs = self.submissions
             n = len(subs)
-            self.counter.value = f'<span data-count="{n}">{esc(_count_fr(n))}</span>'
+            self.counter.value = (f'<span data-count="{n}" data-sent="{self.sent}">'
+                                  f"{esc(_people_fr(n, self.sent))}</span>")
             self.empty_note.layout.display = "none" if n else None
             registry = self.engine.levers
             values = panel_values(subs, registry) if subs else {}
@@ -706,7 +731,7 @@ class Pleniere(WorkshopApp):
         self.export_button.disabled = True
         try:
             session = self.session
-            subs = self.store.submissions(session.code)  # all of them, freshly read
+            subs = self.store.current(session.code)  # one per person, freshly read
             run = run_panel(self.engine, subs)
             folder = var_dir() / "exports"
             folder.mkdir(parents=True, exist_ok=True)
