@@ -17,7 +17,9 @@ from workbench.panel import (
     consensus_values,
     direction,
     enough_expressed,
+    families,
     ordered_levers,
+    silhouette,
     spread,
     spreads,
     verdict,
@@ -117,3 +119,57 @@ def test_the_consensus_snaps_the_median_of_the_choices_to_the_step(reg):
     order = [x.lever.id for x in spreads([], reg)]
     assert order == [lv.id for lv in ordered_levers(reg)] == [
         lv.id for lv in reg.of_kind("action")] + [lv.id for lv in reg.of_kind("context")]
+
+
+# -- families of futures ---------------------------------------------------------------------
+
+
+def known_panel(reg):
+    """Three families the test knows: 5 « seniors at home », 4 « less car », 3 « solar »,
+    each with small individual differences, their ids interleaved."""
+    rng = np.random.default_rng(7)
+    subs, truth = [], {}
+    for i in range(12):
+        fam = "ABC"[i % 3] if i < 9 else "ABA"[i - 9]
+        wiggle = int(rng.integers(-2, 3))
+        if fam == "A":
+            levers = {"home_care_share": 80 + wiggle, "digital_mediation": 1500}
+        elif fam == "B":
+            levers = {"car_modal_share_2030": 38 + wiggle, "remote_work_days": 1.5}
+        else:
+            levers = {"solar_pv_2030": 250 + 5 * wiggle, "building_renovation_rate": 2500}
+        subs.append(sub(i + 1, reg, **levers))
+        truth[i + 1] = fam
+    return subs, truth
+
+
+def test_families_recover_a_panel_whose_families_are_known(reg):
+    subs, truth = known_panel(reg)
+    fams = families(subs, reg)
+    assert [f.letter for f in fams] == ["A", "B", "C"]
+    assert [len(f.members) for f in fams] == [5, 4, 3]
+    for f in fams:  # each family is exactly one of the known ones
+        assert len({truth[s.id] for s in f.members}) == 1
+    a = fams[0]
+    assert {lv.id for lv, _ in a.distinctive} >= {"home_care_share", "digital_mediation"}
+    assert dict((lv.id, way) for lv, way in a.distinctive)["home_care_share"] == UP
+    assert "Maintien à domicile à la hausse" in a.summary_fr
+    assert a.levers["digital_mediation"] == 1500 and 78 <= a.levers["home_care_share"] <= 82
+    # the family's median future is a valid scenario on every lever
+    sc = a.scenario()
+    assert set(sc.levers) == set(reg) and sc.name == "famille-a"
+    # deterministic: the same families in another order of arrival
+    again = families(list(reversed(subs)), reg)
+    assert [[s.id for s in f.members] for f in again] == [[s.id for s in f.members] for f in fams]
+
+
+def test_no_families_from_too_few_or_alike_futures(reg):
+    assert families([sub(i, reg, home_care_share=70) for i in range(1, 4)], reg) == []
+    assert families([sub(i, reg, home_care_share=70) for i in range(1, 9)], reg) == []
+
+
+def test_silhouette_of_a_clear_and_of_a_mixed_partition():
+    x = np.array([[0.0], [0.1], [5.0], [5.1]])
+    assert silhouette(x, np.array([1, 1, 2, 2])) > 0.9
+    assert silhouette(x, np.array([1, 2, 1, 2])) < 0
+    assert silhouette(x, np.array([1, 1, 1, 1])) == 0.0

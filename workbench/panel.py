@@ -248,3 +248,117 @@ def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRu
     labels = dict(LABELS_FR)
     labels.update({scenario_name(s): scenario_name(s) for s in picked})
     return PanelRun(res, [s.name for s in scenarios], labels, consensus)
+
+
+# -- families of futures ---------------------------------------------------------------------
+
+MIN_FAMILY_FUTURES = 4  # below this, no families: two futures are not two families
+MAX_FAMILIES = 5
+MIN_SILHOUETTE = 0.25  # below this mean silhouette, the futures form no clear families
+DISTINCTIVE = 3  # levers named in a family's name
+
+
+@dataclass(frozen=True)
+class Family:
+    """A group of similar futures (:func:`families`)."""
+
+    letter: str  # « A », « B »…, the largest family first
+    members: tuple  # its submissions, by id
+    levers: dict[str, float]  # its median future: each lever at the members' median
+    # (lever, UP / DOWN from the trend, or None: left at the trend), most distinctive first
+    distinctive: tuple[tuple[Lever, str | None], ...]
+
+    @property
+    def name(self) -> str:
+        return f"famille-{self.letter.lower()}"
+
+    @property
+    def label_fr(self) -> str:
+        return f"Famille {self.letter}"
+
+    @property
+    def summary_fr(self) -> str:
+        """« Aide à domicile à la hausse, Voitures au tendanciel… »: its distinctive levers,
+        each with where the family's median puts it against the trend."""
+        if not self.distinctive:
+            return "proche de l'ensemble du panel"
+        words = {UP: "à la hausse", DOWN: "à la baisse", None: "au tendanciel"}
+        return ", ".join(f"{lv.label_fr} {words[way]}" for lv, way in self.distinctive)
+
+    def scenario(self) -> Scenario:
+        return Scenario(name=self.name, levers=dict(self.levers),
+                        title=f"{self.label_fr} : {self.summary_fr}",
+                        description=f"Médiane des {len(self.members)} futurs de la famille.")
+
+
+def normalised(subs: Sequence, registry: LeverRegistry) -> np.ndarray:
+    """One row per future: each lever's distance from its trend over the slider's range,
+    so that every lever weighs the same whatever its unit."""
+    levers = ordered_levers(registry)
+    values = panel_values(subs, registry)
+    return np.column_stack([(values[lv.id] - lv.trend) / (lv.max - lv.min) for lv in levers]) \
+        if len(subs) else np.zeros((0, len(levers)))
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """The mean silhouette (Rousseeuw 1987) of a partition, Euclidean; 0 for one cluster."""
+    ids = np.unique(labels)
+    if ids.size < 2:
+        return 0.0
+    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    scores = []
+    for i in range(len(x)):
+        own = labels == labels[i]
+        if own.sum() == 1:
+            scores.append(0.0)
+            continue
+        a = d[i, own].sum() / (own.sum() - 1)
+        b = min(d[i, labels == k].mean() for k in ids if k != labels[i])
+        scores.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
+    return float(np.mean(scores))
+
+
+def families(subs: Sequence, registry: LeverRegistry) -> list[Family]:
+    """The futures grouped into 2 to 5 families, or none when they form no clear groups.
+
+    Ward's hierarchical clustering (scipy) of the :func:`normalised` lever vectors: it is
+    deterministic (no random seed, the same families on every machine and every refresh),
+    and the number of families is the one with the best mean :func:`silhouette`, provided
+    it reaches :data:`MIN_SILHOUETTE`. Each family is named by the levers on which its
+    median departs most (over 5 % of the slider's range) from the whole panel's median."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    subs = sorted(subs, key=lambda s: s.id)
+    n = len(subs)
+    if n < MIN_FAMILY_FUTURES:
+        return []
+    x = normalised(subs, registry)
+    if np.allclose(x, x[0]):
+        return []
+    tree = linkage(x, method="ward")
+    best, best_score = None, MIN_SILHOUETTE - 1e-12
+    for k in range(2, min(MAX_FAMILIES, n - 1) + 1):
+        labels = fcluster(tree, t=k, criterion="maxclust")
+        if np.unique(labels).size != k:
+            continue
+        score = silhouette(x, labels)
+        if score > best_score + 1e-9:  # a tie keeps the fewer families
+            best, best_score = labels, score
+    if best is None:
+        return []
+    levers = ordered_levers(registry)
+    overall = np.median(x, axis=0)
+    groups = sorted((np.flatnonzero(best == k) for k in np.unique(best)),
+                    key=lambda idx: (-idx.size, subs[idx[0]].id))
+    out = []
+    for letter, idx in zip("ABCDE", groups, strict=False):
+        members = tuple(subs[i] for i in idx)
+        values = panel_values(members, registry)
+        median = {lv.id: lv.check(lv.from_steps(lv.steps(float(np.median(values[lv.id])))))
+                  for lv in levers}
+        gap = np.median(x[idx], axis=0) - overall
+        order = [j for j in np.argsort(-np.abs(gap), kind="stable") if abs(gap[j]) > 0.05]
+        distinctive = tuple((levers[j], direction(levers[j], median[levers[j].id]))
+                            for j in order[:DISTINCTIVE])
+        out.append(Family(letter, members, {k: median[k] for k in registry}, distinctive))
+    return out
