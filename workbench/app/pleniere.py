@@ -452,9 +452,8 @@ class Pleniere(WorkshopApp):
                                                   "réessayez.", ok=False)
             return False
         self.session = session
-        for check, row in self.rows.values():  # the previous session's rows
-            for w in (*row.children, check, row):
-                w.close()
+        for sub_id in list(self.rows):  # the previous session's rows
+            self._drop_row(sub_id)
         self.submissions, self.rows, self.last_id, self.sent = [], {}, 0, 0
         self.compare_run = self.exported = None
         self.list_box.children = ()
