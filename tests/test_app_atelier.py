@@ -85,6 +85,8 @@ def test_join_and_submit_store_the_future_exactly(app, store, engine):
     assert not app.join("ZZZZZZ", "Zoé")
     assert "Aucun atelier" in app.join_msg.value
     assert app.join(session.code.lower(), "<b>Zoé</b>", "Groupe 2")
+    assert "Rejoignez" not in app.submit_msg.value  # the advice is gone once it is followed
+    assert "Bienvenue &lt;b&gt;Zoé&lt;/b&gt; (Groupe 2)\u00a0!" in app.join_msg.value
     assert "&lt;b&gt;Zoé&lt;/b&gt;" in app.join_msg.value
     app.controls["home_care_share"].slider.value = 75
     text = "Vieillir chez soi <script>alert(1)</script> 🏔️"
@@ -180,3 +182,121 @@ def _walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _walk(child)
+
+
+# -- the draft: nothing lost on reload, closed tab or lost connection (issue 12, item 2) ------
+
+DEVICE, OTHER_DEVICE = "d" * 24, "e" * 24
+
+
+def page(engine, store, query="", device=DEVICE) -> Atelier:
+    """A page load on ``device``: a new kernel, the request's query applied."""
+    app = Atelier(engine, store=store)
+    app.device = device
+    app.apply_query(query)
+    return app
+
+
+def test_a_reload_gives_back_levers_session_pseudonym_group_and_text(engine, store):
+    session = store.create_session("Atelier")
+    first = page(engine, store, f"atelier={session.display_code}")
+    assert first.join_code.value == session.display_code and "revenu" not in first.notice.value
+    assert first.join(session.code, "Zoé", "Groupe B")
+    first.controls["home_care_share"].slider.value = 75
+    first.text.value = "Vieillir chez soi <b>"
+    again = page(engine, store, f"atelier={session.display_code}")
+    assert again.state.values == first.state.values
+    assert again.controls["home_care_share"].slider.value == 75
+    assert again.session_code == session.code and again.pseudonym == "Zoé"
+    assert again.group == "Groupe B" and again.join_button.disabled
+    assert again.text.value == "Vieillir chez soi <b>"
+    assert ("vos curseurs, votre pseudonyme, votre place dans l'atelier et votre texte"
+            in html.unescape(again.notice.value))
+    assert not again.state.can_undo  # the restored future is the starting point
+    assert again.participant == first.participant
+    # the same, with no query at all (F5 on the bare address, a closed tab reopened)
+    assert page(engine, store).text.value == "Vieillir chez soi <b>"
+    # another device gets nothing of it
+    other = page(engine, store, f"atelier={session.display_code}", device=OTHER_DEVICE)
+    assert other.text.value == "" and other.session_code is None
+    assert other.state.changed() == {} and other.join_name.value == ""
+
+
+def test_a_draft_from_another_session_gives_back_only_the_names(engine, store):
+    old, new = store.create_session("Mars"), store.create_session("Avril")
+    first = page(engine, store, f"atelier={old.code}")
+    first.join(old.code, "Zoé", "B")
+    first.controls["home_care_share"].slider.value = 75
+    first.text.value = "Le texte de mars"
+    nxt = page(engine, store, f"atelier={new.code}")
+    assert nxt.join_name.value == "Zoé" and nxt.join_group.value == "B"
+    assert nxt.join_code.value == new.code and nxt.session_code is None
+    assert nxt.text.value == "" and nxt.state.changed() == {}
+
+
+def test_a_new_shared_link_wins_over_the_draft_and_f5_on_it_keeps_the_moves(engine, store,
+                                                                            refs):
+    session = store.create_session("Atelier")
+    first = page(engine, store)
+    first.join(session.code, "Léo")
+    first.text.value = "Mon texte"
+    first.controls["net_migration"].slider.value = 1500
+    link = wb.share_code(refs["bien-vieillir-sobriete"], engine.levers)
+    shared = page(engine, store, f"futur={link}")
+    assert shared.state.values == refs["bien-vieillir-sobriete"].values(engine.levers)
+    assert shared.text.value == "Mon texte" and shared.session_code == session.code
+    shared.controls["net_migration"].slider.value = 1200  # then F5 on the same address
+    again = page(engine, store, f"futur={link}")
+    assert again.state.values == shared.state.values and again.state.values["net_migration"] \
+        == 1200
+
+
+def test_a_draft_value_no_longer_allowed_stays_at_the_trend(engine, store):
+    store.save_draft(page(engine, store).drafts.owner,
+                     {"levers": {"net_migration": 10**9, "gone_lever": 3, "fertility": 1.7},
+                      "text": "x", "pseudonym": 42})
+    app = page(engine, store)
+    assert app.state.values["fertility"] == 1.7
+    assert app.state.values["net_migration"] == engine.levers["net_migration"].trend
+    assert app.join_name.value == "" and "2 réglage(s)" in html.unescape(app.notice.value)
+
+
+def test_someone_else_on_the_same_device_starts_afresh_and_replaces_nobody(engine, store):
+    session = store.create_session("Atelier")
+    zoe = page(engine, store)
+    zoe.join(session.code, "Zoé")
+    zoe.controls["home_care_share"].slider.value = 75
+    assert zoe.submit("Le futur de Zoé")
+    tablet = page(engine, store)  # the next person on the borrowed tablet
+    assert tablet.fresh_button.layout.display != "none" and tablet.pseudonym == "Zoé"
+    tablet.someone_else()
+    assert tablet.session_code is None and tablet.join_name.value == "" and tablet.text.value == ""
+    assert tablet.state.changed() == {} and not tablet.join_button.disabled
+    assert tablet.join(session.code, "Marc") and tablet.participant != zoe.participant
+    assert tablet.submit("Le futur de Marc")
+    assert [s.pseudonym for s in store.current(session.code)] == ["Zoé", "Marc"]
+    # and a reload keeps Marc as Marc
+    assert page(engine, store).participant == tablet.participant
+
+
+def test_the_reload_button_prefers_the_draft_to_its_older_beat(engine, store, monkeypatch):
+    """The watchdog reloads with the future of the last beat (every 4 s), marked
+    ``reprise=1``: the draft, written a second after the last move, wins over it; with no
+    draft (a failing store) the beat's future is what comes back."""
+    session = store.create_session("Atelier")
+    app = page(engine, store)
+    app.join(session.code, "Zoé")
+    app.beat()  # the last beat before the cut: the trend future
+    query = html.unescape(re.search(r'data-query="([^"]*)"', app.heartbeat.value)[1])
+    assert "reprise=1" in query and f"atelier={session.code}" in query
+    app.controls["home_care_share"].slider.value = 75  # moved after that beat
+    back = page(engine, store, query)
+    assert back.state.values["home_care_share"] == 75 and back.session_code == session.code
+    assert "futur partagé" not in back.notice.value
+    fresh = page(engine, store, query.replace("reprise=1", "reprise=0") + "&x=1",
+                 device=OTHER_DEVICE)  # no draft on this device: the beat's future
+    assert fresh.state.values["home_care_share"] == engine.levers["home_care_share"].trend
+    assert fresh.join_code.value == session.code
+    monkeypatch.setattr(store, "save_draft", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    app.controls["home_care_share"].slider.value = 80  # the store fails: nothing shown
+    assert not app.drafts.saved and "revenu" not in app.notice.value

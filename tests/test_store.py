@@ -245,7 +245,9 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
         new = submit(s, "ABCDEF", "Zoé", participant=participant_id("d" * 24, "ABCDEF"))
         assert [x.id for x in s.current("ABCDEF")] == [1, new.id]
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 2
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 3
+        s.save_draft("o" * 32, {"x": 1})  # the table of schema 3 exists
+        assert s.draft("o" * 32).data == {"x": 1}
     finally:
         s.dispose()
     again = Store(f"sqlite:///{path}")  # opening a migrated store again changes nothing
@@ -253,6 +255,56 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
         assert len(again.submissions("ABCDEF")) == 2
     finally:
         again.dispose()
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+def test_a_draft_is_kept_replaced_and_forgotten_per_owner(store):
+    me, other = "a" * 32, "b" * 32
+    assert store.draft(me) is None
+    first = store.save_draft(me, {"levers": {"fertility": 1.7}, "text": "Des arbres <b>"})
+    store.save_draft(other, {"text": "l'autre"})
+    got = store.draft(me)
+    assert got.data == {"levers": {"fertility": 1.7}, "text": "Des arbres <b>"}
+    assert got.updated.tzinfo is not None and got.updated == first.updated
+    store.save_draft(me, {"text": "Plus d'arbres"})  # replaced, not added
+    assert store.draft(me).data == {"text": "Plus d'arbres"}
+    assert store.draft(other).data == {"text": "l'autre"}
+    store.forget_draft(me)
+    store.forget_draft(me)  # nothing to forget: no error
+    assert store.draft(me) is None and store.draft(other) is not None
+
+
+@pytest.mark.parametrize("owner", ["", "short", "x" * 65, "a b c d e f g h", None])
+def test_a_draft_needs_a_well_formed_owner(store, owner):
+    with pytest.raises(StoreError):
+        store.save_draft(owner, {})
+    with pytest.raises(StoreError):
+        store.draft(owner)
+
+
+def test_a_draft_that_is_too_long_or_not_json_is_refused_in_french(store):
+    with pytest.raises(StoreError) as err:
+        store.save_draft("a" * 32, {"text": "x" * store_mod.MAX_DRAFT})
+    assert "trop long" in err.value.message_fr
+    with pytest.raises(StoreError):
+        store.save_draft("a" * 32, {"x": float("nan")})
+    with pytest.raises(StoreError):
+        store.save_draft("a" * 32, {"x": object()})
+    assert store.draft("a" * 32) is None
+
+
+def test_drafts_saved_at_the_same_instant_all_land(store):
+    barrier = threading.Barrier(10)
+
+    def one(i: int) -> None:
+        barrier.wait()
+        for n in range(5):
+            store.save_draft(f"owner{i:04d}", {"n": n})
+
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(one, range(10)))
+    assert [store.draft(f"owner{i:04d}").data for i in range(10)] == [{"n": 4}] * 10
 
 
 def test_same_key_at_the_same_instant_stores_once(store, code):
@@ -435,7 +487,7 @@ def test_sqlite_tables_have_the_promised_schema(tmp_path):
         s2 = Store(s.url)  # create_all again is harmless
         assert s2.sessions() == []
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 2
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 3
         s2.dispose()
     finally:
         s.dispose()

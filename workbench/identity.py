@@ -9,6 +9,8 @@ One source of truth for both sides:
 - the atelier derives the participant's identity in a session from that device and the
   session (:func:`participant_id`): one current future per person, a pseudonym that is
   theirs alone;
+- the page's draft (levers, joined state, pseudonym, group, text being written) is kept
+  for that device (:func:`draft_owner`), so a reload or a lost connection loses nothing;
 - and each submission's idempotency key from that device and the future itself (session,
   pseudonym, group, levers, text). A double click, a retry after a reload and a retry
   after the server restarted all send the same key, so the store keeps one row.
@@ -49,12 +51,25 @@ def kernel_device(env: Mapping[str, str] = os.environ) -> str:
     return value if valid_device(value) else uuid.uuid4().hex
 
 
-def participant_id(device: str, session_code: str) -> str:
+def participant_id(device: str, session_code: str, person: str = "") -> str:
     """The participant in one session, as the store keeps it: 32 hex characters, the same
     on every reload from the same device, different in another session, and from which
     the device id cannot be read back. A participant has one current future per session
-    (``Store.current``): a new one replaces the previous."""
-    payload = json.dumps(["participant", device, session_code], separators=(",", ":"))
+    (``Store.current``): a new one replaces the previous.
+
+    ``person`` tells apart the people who use one device in turn (a borrowed tablet): the
+    atelier draws a new one when someone says « je suis une autre personne », and keeps it
+    in the device's draft. "" is the device's first person."""
+    parts = ["participant", device, session_code] + ([person] if person else [])
+    payload = json.dumps(parts, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def draft_owner(device: str, app: str) -> str:
+    """Whose draft the store keeps (``Store.save_draft``): one per device and app, 32 hex
+    characters from which the device id cannot be read back. A reload, a closed tab or a
+    lost connection on the same device finds it again; no other device can."""
+    payload = json.dumps(["draft", device, app], separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -49,6 +50,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -66,18 +69,19 @@ from .text import (  # noqa: F401  (the limits are re-exported: the store's cons
     clean_text,
 )
 
-__all__ = ["Store", "StoreError", "Submission", "WorkshopSession", "current_futures", "format_code",
-           "parse_code", "pseudonym_key"]
+__all__ = ["Draft", "Store", "StoreError", "Submission", "WorkshopSession", "current_futures",
+           "format_code", "parse_code", "pseudonym_key"]
 
 ENV_URL = "FABRIQUE_DATABASE_URL"
 SQLITE_FILE = "fabrique.sqlite3"
-SCHEMA_VERSION = 2  # 2: submissions carry the participant (workbench.identity)
+SCHEMA_VERSION = 3  # 2: submissions carry the participant (workbench.identity); 3: drafts
 BUSY_TIMEOUT_S = 15
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
 MAX_LEVERS = 200
 MAX_SHARE_CODE = 1000
 MAX_META = 64  # model_version, territory, lever ids, idempotency key
+MAX_DRAFT = 16_000  # characters of a draft's JSON: levers, join fields, a text being written
 _PG_SCHEMA_LOCK = 0x0FAB2030  # advisory lock key taken while creating tables
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _LEVER_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -149,6 +153,25 @@ submissions_table = Table(
     Index("ix_fabrique_submissions_session_id", "session_code", "id"),
     sqlite_autoincrement=True,  # ids never reused
 )
+
+# What a page was doing, kept for its device so that a reload, a closed tab or a lost
+# connection gives it back (workbench.app.draft). One row per owner, overwritten.
+drafts_table = Table(
+    "fabrique_drafts", metadata,
+    Column("owner", String(MAX_META), primary_key=True),  # workbench.identity.draft_owner
+    Column("data", Text, nullable=False),  # a JSON object, at most MAX_DRAFT characters
+    Column("updated", _UTCDateTime(), nullable=False),
+    CheckConstraint(f"length(data) <= {MAX_DRAFT}", name="ck_draft_data"),
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A page's work in progress, as its app saved it (the store only checks its size)."""
+
+    owner: str
+    data: dict
+    updated: datetime  # timezone-aware UTC
 
 
 @dataclass(frozen=True)
@@ -564,6 +587,49 @@ class Store:
                                 .order_by(submissions_table.c.id)).all()
         return [_to_submission(r) for r in rows]
 
+    # -- drafts -----------------------------------------------------------------------------
+
+    def save_draft(self, owner: str, data: Mapping) -> Draft:
+        """Keep ``data`` (a JSON object) as ``owner``'s draft, replacing the previous one."""
+        owner = _check_owner(owner)
+        try:
+            raw = json.dumps(dict(data), ensure_ascii=False, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise StoreError(f"draft is not a JSON object: {err}",
+                             "Le brouillon est mal formé.") from None
+        if len(raw) > MAX_DRAFT:
+            raise StoreError(f"draft is {len(raw)} characters long (at most {MAX_DRAFT})",
+                             "Le brouillon est trop long.")
+        updated = datetime.now(UTC)
+        dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
+        stmt = dialect(drafts_table).values(owner=owner, data=raw, updated=updated)
+        stmt = stmt.on_conflict_do_update(index_elements=[drafts_table.c.owner],
+                                          set_={"data": raw, "updated": updated})
+        with self._db("saving a draft", write=True) as conn:
+            conn.execute(stmt)
+        return Draft(owner=owner, data=json.loads(raw), updated=updated)
+
+    def draft(self, owner: str) -> Draft | None:
+        """``owner``'s draft, or None."""
+        owner = _check_owner(owner)
+        with self._db("reading a draft", write=False) as conn:
+            row = conn.execute(select(drafts_table)
+                               .where(drafts_table.c.owner == owner)).first()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row.data)
+        except ValueError:
+            data = None
+        return Draft(owner=owner, data=data, updated=row.updated) if isinstance(data, dict) \
+            else None
+
+    def forget_draft(self, owner: str) -> None:
+        """Remove ``owner``'s draft (nothing happens if there is none)."""
+        owner = _check_owner(owner)
+        with self._db("removing a draft", write=True) as conn:
+            conn.execute(delete(drafts_table).where(drafts_table.c.owner == owner))
+
     def current(self, session_code: str) -> list[Submission]:
         """A session's current futures: each participant's latest, by id (the Plénière,
         the consensus and the export count people, not clicks)."""
@@ -591,6 +657,13 @@ def current_futures(subs) -> list[Submission]:
     return sorted(latest.values(), key=lambda x: x.id)
 
 
+def _check_owner(owner: object) -> str:
+    if not isinstance(owner, str) or not _KEY_RE.match(owner):
+        raise StoreError(f"draft owner {owner!r:.80} must be 8..64 characters of [A-Za-z0-9_-]",
+                         "Le brouillon est mal formé.")
+    return owner
+
+
 def _taken(conn: Connection, code: str, pseudonym: str, participant: str) -> bool:
     wanted = pseudonym_key(pseudonym)
     rows = conn.execute(select(submissions_table.c.pseudonym, submissions_table.c.participant)
@@ -606,4 +679,5 @@ def _migrate(conn: Connection, found: int) -> None:
     if found < 2:  # schema 1 had no participant: its rows keep "" (each counts alone)
         conn.execute(sql_text("ALTER TABLE fabrique_submissions ADD COLUMN participant "
                           f"VARCHAR({MAX_META}) NOT NULL DEFAULT ''"))
+    # schema 3 added fabrique_drafts, which create_all has just made
     conn.execute(update(schema_table).values(version=SCHEMA_VERSION))

@@ -79,6 +79,37 @@ def wait_for_atelier(page, server: VoilaServer | None = None, timeout: int = 60_
                     pytrace=False)
 
 
+def join(page, pseudonym: str, group: str = "") -> None:
+    """Join the session whose code the page's link filled in, under ``pseudonym``."""
+    page.locator(".fab-join-pseudonyme input").fill(pseudonym)
+    if group:
+        page.locator(".fab-join-groupe input").fill(group)
+    page.locator(".fab-join-button").click()
+    page.wait_for_selector("text=Bienvenue", timeout=20_000)
+
+
+def draft_of(context, server: VoilaServer) -> dict | None:
+    """The draft the server keeps for this browser's device (its HttpOnly cookie)."""
+    from workbench.identity import DEVICE_COOKIE, draft_owner
+
+    (device,) = [c["value"] for c in context.cookies() if c["name"] == DEVICE_COOKIE]
+    found = server.store().draft(draft_owner(device, "atelier"))
+    return None if found is None else found.data
+
+
+def wait_for_draft(context, server: VoilaServer, check, timeout: float = 30) -> dict:
+    """Poll the device's draft until ``check(data)`` holds (the app writes it about a
+    second after the last change)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        data = draft_of(context, server)
+        if data is not None and check(data):
+            return data
+        if time.monotonic() > deadline:
+            pytest.fail(f"the draft never matched within {timeout} s: {data}", pytrace=False)
+        time.sleep(0.2)
+
+
 def wait_until_ready(server: VoilaServer, timeout: float = ROOM_READY_TIMEOUT) -> dict:
     """Poll the room's readiness signal (``GET /fabrique/salle``) until every pool is full."""
     import json

@@ -129,6 +129,10 @@ class AtelierClient:
         assert len(ids) == 1, f"{len(ids)} widgets with class {css}"
         return ids[0]
 
+    def state(self, css: str) -> dict:
+        """The current state of the one widget with this CSS class."""
+        return self.states[self.widget(css)]["state"]
+
     def sliders(self) -> dict[str, dict]:
         """Lever id -> its slider's state (value, min, max, step) and comm id."""
         out = {}

@@ -1,6 +1,7 @@
 """The workshop server killed (SIGKILL) while a room sends its futures, then started again on
-the same store: every acknowledged future is there, the participants' retries (the same
-browser, a new page) count once, and each page says, on joining, whether its future landed.
+the same store: every acknowledged future is there, each page comes back joined with its
+text (its draft), the participants' retries (the same browser, a new page) count once, and
+each page says, on joining, whether its future landed.
 
 The participants are scripted pages on the kernel websocket (tests/browser/kernel_ws.py),
 each with its own device cookie, as the server gave it."""
@@ -26,21 +27,45 @@ def pseudonym(i: int) -> str:
     return f"Panne {i:02d}"
 
 
-async def join_and_prepare(client: AtelierClient, code: str, i: int) -> str:
+async def join_and_prepare(client: AtelierClient, code: str, i: int,
+                           reloaded: bool = False) -> str:
     """Join with this participant's pseudonym, set one lever to this participant's own
     value and write the text, as the person does again after the crash; returns what the
-    page said on joining."""
+    page said on joining. A ``reloaded`` page has joined already: its draft brought the
+    session, the pseudonym and the text back (workbench/app/draft.py)."""
+    text = f"Le futur n° {i} : moins de voitures."
+    _, slider = sorted(client.sliders().items())[0]
+    if reloaded:
+        assert client.state("fab-join-button")["disabled"], "the draft did not rejoin"
+        assert client.state("fab-join-pseudonyme")["value"] == pseudonym(i)
+        assert client.state("fab-text")["value"] == text
+        assert slider["value"] == client.chosen
+        return client.state("fab-join-msg")["value"]
     await client.set(client.widget("fab-join-code"), code)
     await client.set(client.widget("fab-join-pseudonyme"), pseudonym(i))
     shown = await client.click("fab-join-button")
     assert "Bienvenue" in shown, shown
-    _, slider = sorted(client.sliders().items())[0]
     value = round(slider["min"] + (i % 5) * slider["step"], 6)
     if value == slider["value"]:
         value = round(value + slider["step"], 6)
+    client.chosen = value
     await client.set(slider["comm_id"], value)
-    await client.set(client.widget("fab-text"), f"Le futur n° {i} : moins de voitures.")
+    await client.set(client.widget("fab-text"), text)
     return shown
+
+
+async def drafts_hold_the_texts(server, clients, timeout: float = 60) -> None:
+    from workbench.identity import DEVICE_COOKIE, draft_owner
+
+    store, deadline = server.store(), asyncio.get_running_loop().time() + timeout
+    owners = {i: draft_owner(c.cookies[DEVICE_COOKIE], "atelier") for i, c in enumerate(clients)}
+    while True:
+        missing = [i for i, o in owners.items() if (d := store.draft(o)) is None
+                   or d.data.get("text") != f"Le futur n° {i} : moins de voitures."]
+        if not missing:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"drafts missing: {missing}"
+        await asyncio.sleep(0.2)
 
 
 def test_killing_the_server_mid_burst_loses_nothing_acknowledged_and_retries_count_once(
@@ -60,6 +85,9 @@ def test_killing_the_server_mid_burst_loses_nothing_acknowledged_and_retries_cou
                 await c.open()
             for i, c in enumerate(clients):
                 await join_and_prepare(c, session.display_code, i)
+            # people take more than a second between writing and sending: each draft is in
+            # the store (a kernel killed within DELAY_S of a keystroke loses that keystroke)
+            await drafts_hold_the_texts(server, clients)
             kernels = psutil.Process(server.process.pid).children(recursive=True)
 
             async def send(i: int, c: AtelierClient) -> None:
@@ -99,9 +127,9 @@ def test_killing_the_server_mid_burst_loses_nothing_acknowledged_and_retries_cou
 
         async def retry() -> dict[int, tuple[str, str]]:
             seen = {}
-            for i, c in enumerate(clients):
+            for i, c in enumerate(clients):  # each rejoined with its future and text
                 await c.open(server.url)
-                joined = await join_and_prepare(c, session.display_code, i)
+                joined = await join_and_prepare(c, session.display_code, i, reloaded=True)
                 seen[i] = (joined, await c.click("fab-submit"))
                 await c.close()
             return seen

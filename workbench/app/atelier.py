@@ -32,6 +32,7 @@ from ..store import MSG_PSEUDONYM_TAKEN
 from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
+from .draft import DraftKeeper
 from .overview import CSS as BASE_CSS
 from .sharing import own_layout, share_alike
 from .state import LeverState
@@ -39,6 +40,7 @@ from .state import LeverState
 log = logging.getLogger("workbench.app.atelier")
 
 TREND, MINE = "tendanciel", "mon-futur"
+MAX_SHARE_LINK = 1000  # characters of a ?futur= code (the store's limit on share codes)
 YEARS = (2030, 2050)
 PLOT_HEIGHT = 260
 
@@ -173,9 +175,12 @@ class Atelier(WorkshopApp):
         self.group = ""
         self.request_url = ""
         self.device = kernel_device()  # the visitor's, once the request has arrived
+        self.person = ""  # which of the people using this device in turn (identity.py)
         self._sent: set[int] = set()  # ids this page has already seen stored
         self.last_submission = None  # this participant's current future, once known
         self.results = self.trend
+        self._link = ""  # the shared future (?futur=) this page was opened with
+        self.drafts = DraftKeeper(lambda: self.store, "atelier", self.snapshot)
         self._build()
         share_alike(self.widget)  # identical layouts and styles, one model each
         self.refresh()
@@ -203,14 +208,20 @@ class Atelier(WorkshopApp):
         self.join_button.add_class("fab-join-button")
         self.join_button.on_click(lambda _: self.join(self.join_code.value, self.join_name.value,
                                                       self.join_group.value))
-        self.join_msg = html_widget()
+        self.join_msg = html_widget("", "fab-join-msg")
         join_row = W.HBox([self.join_code, self.join_name, self.join_group, self.join_button],
                           layout=W.Layout(flex_flow="row wrap"))
         join_row.add_class("fab-toolbar")
+        # on a device used in turn, the next person must not inherit the previous one's work
+        self.fresh_button = own_layout(W.Button(
+            description="Je suis une autre personne : repartir de zéro",
+            layout=W.Layout(display="none")))
+        self.fresh_button.add_class("fab-someone-else")
+        self.fresh_button.on_click(lambda _: self.someone_else())
         self.join_box = W.VBox([
             html_widget("<h2>Rejoindre l'atelier</h2>"),
             join_row,
-            self.join_msg])
+            self.join_msg, self.fresh_button])
         # toolbar
         self.undo_button = W.Button(description="↶ Annuler", tooltip="Annuler le dernier choix")
         self.reset_button = W.Button(description="Revenir au tendanciel")
@@ -280,7 +291,7 @@ class Atelier(WorkshopApp):
                                layout=W.Layout(width="100%", height="8rem"))
         self.text.add_class("fab-text")
         self.counter = html_widget()
-        self.text.observe(lambda _: self._count(), "value")
+        self.text.observe(self._text_changed, "value")
         self.submit_button = W.Button(description="Envoyer mon futur", button_style="success")
         self.submit_button.add_class("fab-submit")
         self.submit_button.on_click(lambda _: self.submit(self.text.value))
@@ -338,6 +349,10 @@ class Atelier(WorkshopApp):
                 TREND: self.trend.data[variable][0],
                 MINE: self.results.data[variable][0]}
 
+    def _text_changed(self, _change=None) -> None:
+        self._count()
+        self.drafts.changed()
+
     def _count(self) -> None:
         n = len(self.text.value)
         warn = " — trop long : raccourcissez votre texte" if n > MAX_TEXT else ""
@@ -349,9 +364,11 @@ class Atelier(WorkshopApp):
     BEAT_SECONDS = 4.0
 
     def beat(self) -> None:
-        """Tell the page the kernel is alive, with what it needs to reload this future."""
+        """Tell the page the kernel is alive, with what it needs to reload this future: its
+        code, marked as a resumption (``reprise=1``) so that the draft, which is fresher
+        than the last beat, wins over it when the store has one."""
         self._beats += 1
-        query = {"futur": self.state.share_code()}
+        query = {"futur": self.state.share_code(), "reprise": "1"}
         if self.session_code:
             query["atelier"] = self.session_code
         self.heartbeat.value = (f'<span class="fab-beat" data-beat="{self._beats}" '
@@ -392,13 +409,18 @@ class Atelier(WorkshopApp):
         self.controls[lever_id].show(self.state.values[lever_id])
         if changed:
             self.refresh()
+            self.drafts.changed()
 
     def _apply(self, changed: bool) -> None:
         self.notice.value = ""
         if changed:
-            for k, c in self.controls.items():
-                c.show(self.state.values[k])
-            self.refresh()
+            self._show_levers()
+            self.drafts.changed()
+
+    def _show_levers(self) -> None:
+        for k, c in self.controls.items():
+            c.show(self.state.values[k])
+        self.refresh()
 
     def _choose_reference(self, change) -> None:
         name = change["new"]
@@ -483,7 +505,7 @@ class Atelier(WorkshopApp):
             if not found.open:
                 raise WorkbenchError("session closed", "Cet atelier est clos.")
             if self.store.pseudonym_taken(found.code, pseudonym,
-                                          participant_id(self.device, found.code)):
+                                          participant_id(self.device, found.code, self.person)):
                 raise WorkbenchError("pseudonym taken", MSG_PSEUDONYM_TAKEN)
             return found
 
@@ -493,17 +515,21 @@ class Atelier(WorkshopApp):
             return False
         self.session_code, self.pseudonym, self.group = session.code, pseudonym, group
         label = f"Atelier « {session.title} » ({session.display_code})"
-        who = f"{pseudonym}" + (f", groupe {group}" if group else "")
+        who = f"{pseudonym} ({group})" if group else pseudonym  # not « groupe Groupe A »
         self.join_msg.value = (message_html(f"Bienvenue {who} ! {label}.", ok=True)
                                + self._already_received())
+        self.join_code.value = session.display_code
+        self.join_name.value, self.join_group.value = pseudonym, group
+        self.submit_msg.value = ""  # « Rejoignez d'abord l'atelier » no longer holds
         for w in (self.join_code, self.join_name, self.join_group, self.join_button):
             w.disabled = True
+        self.drafts.changed(now=True)
         return True
 
     @property
     def participant(self) -> str:
         """This visitor in the joined session (:func:`workbench.identity.participant_id`)."""
-        return participant_id(self.device, self.session_code or "")
+        return participant_id(self.device, self.session_code or "", self.person)
 
     def _already_received(self) -> str:
         """After a reload or a server restart: which futures the store holds from this
@@ -557,6 +583,7 @@ class Atelier(WorkshopApp):
                                      territory=self.engine.territory.id, key=key,
                                      participant=self.participant)
 
+        self.drafts.flush()  # the text as sent is in the draft too, should the server fall
         self.submit_button.disabled = True
         try:
             sub = self._attempt(self.submit_msg, "L'envoi n'a pas abouti ; votre futur est "
@@ -597,21 +624,125 @@ class Atelier(WorkshopApp):
 
     def apply_query(self, query: str, request_url: str = "") -> None:
         """Use the page's query: ``atelier=CODE`` fills the join code, ``futur=F1…`` reopens
-        a shared future exactly. A bad code gives a French message, never an error."""
+        a shared future exactly. A bad code gives a French message, never an error. What
+        this device was doing comes back first (:meth:`restore_draft`)."""
         self.request_url = request_url
         q = parse_qs(query or "")
-        if q.get("atelier"):
-            self.join_code.value = q["atelier"][0][:20]
-        if q.get("futur"):
-            try:
-                scenario = scenario_from_code(q["futur"][0], self.levers)
-            except WorkbenchError as err:
-                self.notice.value = message_html(err.message_fr, ok=False)
-                return
-            self._apply(self.state.load(scenario))
-            self.notice.value = message_html("Voici le futur partagé : vous pouvez le modifier.",
-                                             ok=True)
+        link = q["futur"][0][:MAX_SHARE_LINK] if q.get("futur") else ""
+        asked = q["atelier"][0][:20] if q.get("atelier") else ""
+        kept = self.drafts.attach(self.device)
+        if kept and q.get("reprise") == ["1"]:  # the watchdog's reload: the draft is the fresher
+            link = str((kept.get("data") or {}).get("link") or "")[:MAX_SHARE_LINK]
+        with self.drafts.muted():
+            restored = self.restore_draft(kept, link, asked) if kept else False
+            if asked and self.session_code is None:
+                self.join_code.value = asked
+            if link and restored != "all":
+                self._open_link(link)
+        self._link = link
+        if restored or link:
+            self.drafts.changed()
 
+    def _open_link(self, link: str) -> None:
+        try:
+            scenario = scenario_from_code(link, self.levers)
+        except WorkbenchError as err:
+            self.notice.value = message_html(err.message_fr, ok=False)
+            return
+        self._apply(self.state.load(scenario))
+        self.notice.value = message_html("Voici le futur partagé : vous pouvez le modifier.",
+                                         ok=True)
+
+    # -- the draft (workbench/app/draft.py) ------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """What this page is doing, as its draft keeps it."""
+        return {"levers": dict(self.state.values), "link": self._link,
+                "code": self.join_code.value[:20], "pseudonym": self.join_name.value[:80],
+                "group": self.join_group.value[:80], "session": self.session_code or "",
+                "person": self.person, "text": self.text.value[:2 * MAX_TEXT]}
+
+    def restore_draft(self, kept: dict, link: str = "", asked: str = "") -> str:
+        """Take back a draft saved from this device: ``"all"`` (levers, joined session,
+        pseudonym, group and text), ``"names"`` (only the pseudonym and group: the page was
+        opened for another session or another shared future) or ``""`` (nothing usable).
+
+        A draft of another session gives only the names, so last month's levers and text
+        do not land in a new workshop; a page opened with another shared future shows that
+        future, with the names, the session and the text kept."""
+        data = kept.get("data") or {}
+        saved_session = data.get("session") if isinstance(data.get("session"), str) else ""
+        same_session = not asked or not saved_session or _same_code(asked, saved_session)
+        same_link = not link or data.get("link") == link
+
+        def text_of(key: str, limit: int) -> str:
+            value = data.get(key)
+            return value[:limit] if isinstance(value, str) else ""
+
+        person = text_of("person", 64)
+        self.person = person if person.isalnum() else ""
+        self.join_name.value = text_of("pseudonym", 80)
+        self.join_group.value = text_of("group", 80)
+        if not same_session:
+            return "names" if self.join_name.value else ""
+        self.join_code.value = text_of("code", 20)
+        self.text.value = text_of("text", 2 * MAX_TEXT)
+        refused: list[str] = []
+        if same_link and isinstance(data.get("levers"), dict):
+            refused = self.state.restore(data["levers"])
+            self._show_levers()
+        if saved_session:
+            self.join(saved_session, self.join_name.value, self.join_group.value)
+        from .report import time_fr
+
+        back = [what for what, there in (
+            ("vos curseurs", same_link and self.state.changed()),
+            ("votre pseudonyme", self.join_name.value),
+            ("votre place dans l'atelier", self.session_code),
+            ("votre texte", self.text.value.strip())) if there]
+        if not back:
+            return ""
+        listed = back[0] if len(back) == 1 else ", ".join(back[:-1]) + " et " + back[-1]
+        note = (f"Votre travail en cours est revenu tel qu'il était à "
+                f"{time_fr(kept['updated'])} : {listed}.")
+        if refused:
+            note += (f" {len(refused)} réglage(s) ne sont plus possibles et repartent du "
+                     "tendanciel.")
+        self.notice.value = message_html(note, ok=True)
+        self.fresh_button.layout.display = "inline-flex"
+        return "all" if same_link else "names"
+
+    def someone_else(self) -> None:
+        """« Je suis une autre personne » on a shared device: the previous person's draft
+        is forgotten, the page starts afresh, and what this person sends will not replace
+        the previous person's future (a new :attr:`person`)."""
+        import secrets
+
+        self.drafts.forget()
+        with self.drafts.muted():
+            self.person = secrets.token_hex(8)
+            self.session_code, self.pseudonym, self.group = None, "", ""
+            self.last_submission, self._sent = None, set()
+            for w in (self.join_code, self.join_name, self.join_group, self.join_button):
+                w.disabled = False
+            for w in (self.join_name, self.join_group, self.text):
+                w.value = ""
+            self.join_msg.value = self.submit_msg.value = self.share.value = ""
+            self.state.restore(self.levers.trend_values())
+            self._show_levers()
+        self.fresh_button.layout.display = "none"
+        self.notice.value = message_html("La page repart de zéro pour vous. Rejoignez "
+                                         "l'atelier avec votre propre pseudonyme.", ok=True)
+        self.drafts.changed(now=True)
+
+
+def _same_code(a: str, b: str) -> bool:
+    from ..store import parse_code
+
+    try:
+        return parse_code(a) == parse_code(b)
+    except WorkbenchError:
+        return False
 
 
 def atelier(engine: Engine | None = None) -> Atelier | Unavailable:

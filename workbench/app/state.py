@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..errors import WorkbenchError
 from ..levers import LeverRegistry
 from ..scenario import Scenario, share_code
 
@@ -54,6 +55,19 @@ class LeverState:
         self._push()
         self.values = new
         return True
+
+    def restore(self, values: Mapping[str, object]) -> list[str]:
+        """Take back saved values (a draft) as the starting point, with no undo step: each
+        valid one is kept, the others (a lever since removed, a value now out of range)
+        stay at the trend. Returns the ids of the levers refused."""
+        refused = []
+        for k, v in values.items():
+            try:
+                self.values.update(self._checked({k: v}))
+            except WorkbenchError:
+                refused.append(str(k)[:64])
+        self._history.clear()
+        return refused
 
     def load(self, scenario: Scenario) -> bool:
         """Start from a scenario: every lever takes the scenario's value (or the trend)."""
