@@ -193,6 +193,9 @@ def page(engine, store, query="", device=DEVICE) -> Atelier:
     """A page load on ``device``: a new kernel, the request's query applied."""
     app = Atelier(engine, store=store)
     app.device = device
+    # at once: after the browser tests, Playwright's loop counts as running in this thread,
+    # and a delayed write would never come (the fresh-clone CI run of 395c0cc)
+    app.drafts.delay = 0
     app.apply_query(query)
     return app
 

@@ -36,6 +36,7 @@ class DraftKeeper:
         self.owner = ""
         self._pending = None
         self._muted = False
+        self.delay = DELAY_S  # 0: every change written at once (tests)
         self.saved = False  # whether the last change is in the store
 
     def attach(self, device: str) -> dict | None:
@@ -67,12 +68,12 @@ class DraftKeeper:
             loop = asyncio.get_event_loop()
         except RuntimeError:
             loop = None
-        if now or loop is None or not loop.is_running():
+        if now or self.delay <= 0 or loop is None or not loop.is_running():
             self.save()
             return
         if self._pending is not None:
             self._pending.cancel()
-        self._pending = loop.call_later(DELAY_S, self.save)
+        self._pending = loop.call_later(self.delay, self.save)
 
     def flush(self) -> None:
         """Write now a change still waiting for its delay (before sending a future)."""
