@@ -3,6 +3,7 @@
 import html
 import re
 
+import ipywidgets as W
 import numpy as np
 import pytest
 
@@ -67,6 +68,30 @@ def test_moving_a_slider_recomputes_every_chart_and_card(app):
     app.undo_button.click()
     assert app.results.value("Population", 2030, 0) == pytest.approx(before)
     assert app.controls["net_migration"].slider.value == 900
+
+
+def test_the_phone_bar_shows_what_the_last_move_changed_most(app):
+    def shown(widget_html: str, css: str) -> dict[str, str]:
+        """variable -> the 2030 value text of each figure with this CSS class."""
+        value = "fab-bar-value" if css == "fab-bar-kf" else "fab-kf-2030"
+        found = re.findall(rf'<div class="{css}" data-variable="([^"]+)">.*?'
+                           rf'class="{value}">([^<]*)', widget_html)
+        return {html.unescape(v): text for v, text in found}
+
+    assert app.bar_figures == [v.name for v in app.shown[:3]]  # before any move
+    app.controls["housing_density"].slider.value = 40  # denser building: less land taken
+    bar = shown(app.bar.value, "fab-bar-kf")
+    assert len(bar) == 3 and "Land Use|NAF Consumption" in bar and "Population" not in bar
+    cards = shown(app.cards.value, "fab-kf")
+    assert all(text.startswith(cards[v]) for v, text in bar.items())  # bar and cards agree
+    assert 'href="#fab-resultats"' in app.bar.value and "face au tendanciel" in app.bar.value
+    assert any('id="fab-resultats"' in w.value for w in _walk(app.widget)
+               if isinstance(w, W.HTML))
+    app.controls["fossil_heating_exit"].slider.value = 60
+    assert "Emissions|Kyoto Gases" in shown(app.bar.value, "fab-bar-kf")
+    kept = app.bar_figures
+    app.set_lever("fossil_heating_exit", 60)  # no change: the bar keeps its figures
+    assert app.bar_figures == kept
 
 
 def test_a_forged_value_is_refused_and_the_slider_put_back(app):

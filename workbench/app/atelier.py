@@ -3,8 +3,8 @@ apart), key figures and charts against the trend scenario, the target scorecard,
 reset, then « pourquoi ce futur est souhaitable » and submission to the workshop session.
 
 Why this module is over 450 lines: one page's widgets, layout and callbacks, which share
-the page's state; the pieces every page uses are in ``base.py``. Its CSS and charts are due
-to move out (issue 13).
+the page's state; the pieces every page uses are in ``base.py``, its style sheet is
+``css/atelier.css``, and its charts are due to move out (issue 13).
 
 Everything is generated from the lever registry and the indicators codelist, so a new
 model's levers and indicators appear without editing ``apps/atelier.ipynb``. Every value a
@@ -33,65 +33,19 @@ from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, 
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .draft import DraftKeeper
-from .overview import CSS as BASE_CSS
 from .sharing import own_layout, share_alike
 from .state import LeverState
+from .styles import stylesheet
 
 log = logging.getLogger("workbench.app.atelier")
 
 TREND, MINE = "tendanciel", "mon-futur"
 MAX_SHARE_LINK = 1000  # characters of a ?futur= code (the store's limit on share codes)
 YEARS = (2030, 2050)
+BAR_FIGURES = 3  # key figures in the phone's results bar
 PLOT_HEIGHT = 260
 
-CSS = BASE_CSS + """
-.fab-atelier .fab-cols { gap: 1.25rem; }
-.fab-atelier .fab-levers { flex: 1 1 22rem; max-width: 34rem; min-width: 0; }
-.fab-atelier .fab-results { flex: 2 1 30rem; min-width: 0; }
-.fab-atelier h2 { font-size: 1.35rem; margin: 1rem 0 0.25rem; }
-.fab-atelier h3 { font-size: 1.1rem; margin: 0.75rem 0 0.1rem; color: var(--fab-accent); }
-.fab-atelier .fab-context { background: #f1f3f6; border-radius: 10px;
-  padding: 0.25rem 0.75rem 0.75rem; margin-top: 1rem; }
-.fab-atelier .fab-lever { border-bottom: 1px solid var(--fab-line); padding: 0.4rem 0 0.5rem; }
-.fab-atelier .fab-lever-head { display: flex; justify-content: space-between; gap: 0.5rem;
-  align-items: baseline; }
-.fab-atelier .fab-lever-label { font-weight: 650; }
-.fab-atelier .fab-lever-value { font-variant-numeric: tabular-nums; font-weight: 700;
-  white-space: nowrap; }
-.fab-atelier .fab-help { font-size: 0.92em; color: var(--fab-muted); margin: 0.15rem 0; }
-.fab-atelier .fab-trend { position: relative; height: 1.3rem; font-size: 0.8em;
-  color: var(--fab-muted); margin: 0 8px; }
-.fab-atelier .fab-trend span { position: absolute; white-space: nowrap; }
-.fab-atelier .widget-slider { width: 100% !important; }
-.fab-atelier .widget-slider .slider-container { width: 100% !important; }
-.fab-atelier .fab-cards { display: grid; gap: 0.75rem;
-  grid-template-columns: repeat(auto-fill, minmax(min(100%, 14rem), 1fr)); }
-.fab-atelier .fab-kf { border: 1px solid var(--fab-line); border-radius: 10px;
-  padding: 0.5rem 0.75rem; background: #fff; }
-.fab-atelier .fab-kf .fab-kf-label { font-weight: 600; font-size: 0.95em; }
-.fab-atelier .fab-kf .fab-kf-2030 { font-size: 1.6rem; font-weight: 750; line-height: 1.2; }
-.fab-atelier .fab-kf .fab-kf-2030 .fab-unit { font-size: 0.55em; font-weight: 400; }
-.fab-atelier .fab-help-button button, .fab-atelier button.fab-help-button { min-width: 2.6rem;
-  padding: 0 0.5rem; }
-.fab-atelier .fab-kf .fab-kf-delta { font-size: 0.9em; color: var(--fab-muted); }
-.fab-atelier .fab-score { list-style: none; padding: 0; margin: 0; }
-.fab-atelier .fab-score li { padding: 0.35rem 0; border-bottom: 1px solid var(--fab-line); }
-.fab-atelier .fab-dot { display: inline-block; min-width: 7.5rem; font-weight: 700;
-  border-radius: 1rem; padding: 0 0.6rem; margin-right: 0.5rem; text-align: center; }
-.fab-atelier .fab-green { background: #009E73; color: #fff; }
-.fab-atelier .fab-amber { background: #E69F00; color: #000; }
-.fab-atelier .fab-red { background: #D55E00; color: #fff; }
-.fab-atelier .fab-pending { background: #d5dbe3; color: #1b2430; }
-.fab-atelier .fab-msg { padding: 0.5rem 0.75rem; border-radius: 8px; margin: 0.25rem 0; }
-.fab-atelier .fab-msg-ok { background: #e3f4ec; border: 1px solid #009E73; }
-.fab-atelier .fab-msg-error { background: #fff4e5; border: 1px solid #e0a040; color: #4d2c00; }
-.fab-atelier .fab-toolbar { gap: 0.5rem; flex-wrap: wrap; align-items: center; }
-.fab-atelier button { font-size: 1rem; min-height: 2.4rem; width: auto !important;
-  padding: 0 1rem; }
-.fab-atelier .widget-text input, .fab-atelier textarea { font-size: 1rem; }
-.fab-atelier .fab-share { word-break: break-all; font-size: 0.9em; }
-.fab-atelier .widget-accordion { margin: 0.25rem 0 0.5rem; }
-"""
+CSS = stylesheet("base", "atelier")
 
 
 def _lever_value(lv, value: float) -> str:
@@ -123,14 +77,18 @@ class LeverControl:
         pos = (lever.trend - lever.min) / (lever.max - lever.min) * 100
         # the label hangs from the mark, towards the middle, so it never leaves the slider
         shift = "0%" if pos < 30 else "-100%" if pos > 70 else "-50%"
+        # the mark sits at the trend's place; on a phone the words go under it, left-aligned
+        # (a long value hung from the mark would leave the screen: css/atelier.css)
         self.trend = html_widget(
-            f'<div class="fab-trend" aria-hidden="true"><span style="left:{pos:.1f}%;'
-            f'transform:translateX({shift})">▲ tendanciel : '
-            f"{esc(_lever_value(lever, lever.trend))}</span></div>")
+            f'<div class="fab-trend" aria-hidden="true">'
+            f'<span class="fab-trend-mark" style="left:{pos:.1f}%">▲</span>'
+            f'<span class="fab-trend-text" style="left:{pos:.1f}%;'
+            f'transform:translateX({shift})"><span class="fab-trend-arrow">▲ </span>'
+            f"tendanciel : {esc(_lever_value(lever, lever.trend))}</span></div>")
         head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label">'
                            f"{esc(lever.label_fr)}</span></div>")
-        row = W.HBox([head, self.value, self.help_button],
-                     layout=W.Layout(justify_content="space-between", align_items="center"))
+        row = W.HBox([head, self.value, self.help_button])
+        row.add_class("fab-lever-row")
         self.box = W.VBox([row, self.help, self.slider, self.trend])
         self.box.add_class("fab-lever")
         self.box.add_class(f"fab-lever-{lever.id}")
@@ -260,31 +218,6 @@ class Atelier(WorkshopApp):
                                       "sur son avenir : à faire varier pour voir."))
                         + "</p>"), *context])
         context_box.add_class("fab-context")
-        levers_col = W.VBox([*action, context_box])
-        levers_col.add_class("fab-levers")
-        # results
-        self.cards = html_widget()
-        self.score = html_widget()
-        self.figures = {}
-        chart_boxes = []
-        self._bokeh_ready = False
-        for var in self.shown:
-            if var.app_chart:
-                fig = self._figure(var)
-                self.figures[var.name] = fig
-        if self.figures:
-            from jupyter_bokeh.widgets import BokehModel
-
-            size = W.Layout(width="100%", min_height=f"{PLOT_HEIGHT}px")
-            chart_boxes = [BokehModel(f, layout=size) for f in self.figures.values()]
-        results_col = W.VBox([
-            html_widget("<h2>Chiffres clés</h2>"), self.cards,
-            html_widget("<h2>Objectifs du territoire</h2>"), self.score,
-            html_widget("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
-        results_col.add_class("fab-results")
-        cols = W.HBox([levers_col, results_col], layout=W.Layout(flex_flow="row wrap",
-                                                                   width="100%"))
-        cols.add_class("fab-cols")
         # submission
         self.text = W.Textarea(placeholder="Pourquoi ce futur est-il souhaitable ? "
                                "Qu'est-ce qui change pour les habitants ?",
@@ -300,6 +233,37 @@ class Atelier(WorkshopApp):
         submit_box = W.VBox([
             html_widget("<h2>Pourquoi ce futur est souhaitable</h2>"), self.text, self.counter,
             self.submit_button, self.submit_msg, self.share])
+        submit_box.add_class("fab-submit-box")
+        # the text and the button close the levers' column, so that on a wide screen the
+        # results stay in view beside them to the end; on a phone the column dissolves and
+        # they come after the results (css/atelier.css)
+        levers_col = W.VBox([*action, context_box, submit_box])
+        levers_col.add_class("fab-levers")
+        # results
+        self.cards = html_widget()
+        self.score = html_widget()
+        self.bar = html_widget("", "fab-bar-widget")
+        self.bar_figures = [var.name for var in self.shown[:BAR_FIGURES]]
+        self.figures = {}
+        chart_boxes = []
+        self._bokeh_ready = False
+        for var in self.shown:
+            if var.app_chart:
+                fig = self._figure(var)
+                self.figures[var.name] = fig
+        if self.figures:
+            from jupyter_bokeh.widgets import BokehModel
+
+            size = W.Layout(width="100%", min_height=f"{PLOT_HEIGHT}px")
+            chart_boxes = [BokehModel(f, layout=size) for f in self.figures.values()]
+        results_col = W.VBox([
+            html_widget('<h2 id="fab-resultats">Chiffres clés</h2>'), self.cards,
+            html_widget("<h2>Objectifs du territoire</h2>"), self.score,
+            html_widget("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
+        results_col.add_class("fab-results")
+        cols = W.HBox([levers_col, results_col], layout=W.Layout(flex_flow="row wrap",
+                                                                   width="100%"))
+        cols.add_class("fab-cols")
         self._count()
         style = W.HTML(value=f"<style>{CSS}</style>", layout=W.Layout(display="none"))
         # The page's watchdog (share/jupyter/voila/templates/fabrique) reads this beat: when
@@ -309,7 +273,8 @@ class Atelier(WorkshopApp):
         self.heartbeat.add_class("fab-heartbeat")
         self._beats = 0
         self.widget = W.VBox([style, title, self.join_box, toolbar, self.notice, cols,
-                              submit_box, self.heartbeat], layout=W.Layout(width="100%"))
+                              self.bar, self.heartbeat],
+                             layout=W.Layout(width="100%"))
         self.widget.add_class("fab2030")
         self.widget.add_class("fab-atelier")
 
@@ -437,10 +402,13 @@ class Atelier(WorkshopApp):
         """Recompute the scenario and update every figure, card and the scorecard."""
         try:
             values = {k: np.array([v]) for k, v in self.state.values.items()}
+            before = self.results
             self.results = self.engine.run_batch(values, [MINE])
             for name, fig in self.figures.items():
                 fig.select_one({"name": "series"}).data = self._series(name)
             self.cards.value = self._cards_html()
+            self.bar_figures = self._most_changed(before) or self.bar_figures
+            self.bar.value = self._bar_html()
             self.score.value = self._score_html()
             self.undo_button.disabled = not self.state.can_undo
         except Exception:  # never a traceback on a participant's screen
@@ -448,25 +416,64 @@ class Atelier(WorkshopApp):
             self.notice.value = message_html("Le calcul n'a pas pu être mis à jour. Revenez au "
                                              "tendanciel ou prévenez l'équipe d'animation.", False)
 
+    def _figure_texts(self, var) -> dict[str, str]:
+        """One key figure, written the French way and escaped: this future's and the trend's
+        values in 2030 and 2050, the unit, and the change against the trend in 2030."""
+        unit = var.unit
+        nd = 1 if unit == "%" else (2 if unit == "persons/household" else 0)
+        mine = {y: self.results.value(var.name, y, 0) for y in YEARS}
+        trend = {y: self.trend.value(var.name, y, 0) for y in YEARS}
+        return {"label": esc(var.label_fr),
+                "unit": "" if unit == "%" else f" {esc(unit_fr(unit))}",
+                "delta": esc(format_change(trend[2030], mine[2030], unit, nd)),
+                **{f"{who}{y}": esc(format_value(values[y], unit, nd))
+                   for who, values in (("mine", mine), ("trend", trend)) for y in YEARS}}
+
     def _cards_html(self) -> str:
         cards = []
         for var in self.shown:
-            unit = var.unit
-            nd = 1 if unit == "%" else (2 if unit == "persons/household" else 0)
-            mine = {y: self.results.value(var.name, y, 0) for y in YEARS}
-            trend = {y: self.trend.value(var.name, y, 0) for y in YEARS}
-            unit_txt = "" if unit == "%" else f" {esc(unit_fr(unit))}"
-            delta = format_change(trend[2030], mine[2030], unit, nd)
+            t = self._figure_texts(var)
             cards.append(
                 f'<div class="fab-kf" data-variable="{esc(var.name)}">'
-                f'<div class="fab-kf-label">{esc(var.label_fr)}</div>'
-                f'<div class="fab-kf-2030">{esc(format_value(mine[2030], unit, nd))}'
-                f'<span class="fab-unit">{unit_txt} en 2030</span></div>'
-                f'<div class="fab-kf-delta">{esc(delta)} par rapport au tendanciel '
-                f"({esc(format_value(trend[2030], unit, nd))})</div>"
-                f'<div class="fab-kf-delta">2050 : {esc(format_value(mine[2050], unit, nd))}'
-                f" (tendanciel {esc(format_value(trend[2050], unit, nd))})</div></div>")
+                f'<div class="fab-kf-label">{t["label"]}</div>'
+                f'<div class="fab-kf-2030">{t["mine2030"]}'
+                f'<span class="fab-unit">{t["unit"]} en 2030</span></div>'
+                f'<div class="fab-kf-delta">{t["delta"]} par rapport au tendanciel '
+                f'({t["trend2030"]})</div>'
+                f'<div class="fab-kf-delta">2050 : {t["mine2050"]}'
+                f' (tendanciel {t["trend2050"]})</div></div>')
         return f'<div class="fab-cards">{"".join(cards)}</div>'
+
+    def _most_changed(self, before) -> list[str]:
+        """The (at most) BAR_FIGURES shown variables whose 2030 value changed most between
+        ``before`` and the current results, relative to their trend value; none if nothing
+        changed."""
+        moved = []
+        for var in self.shown:
+            old = before.value(var.name, 2030, 0)
+            new = self.results.value(var.name, 2030, 0)
+            scale = max(abs(self.trend.value(var.name, 2030, 0)), abs(old), 1e-9)
+            change = abs(new - old) / scale
+            if change > 1e-9:
+                moved.append((change, var.name))
+        return [name for _, name in sorted(moved, key=lambda m: -m[0])[:BAR_FIGURES]]
+
+    def _bar_html(self) -> str:
+        """The phone's results bar (css/atelier.css hides it on wide screens): the figures
+        the last move changed most, and a link down to every figure and chart."""
+        by_name = {var.name: var for var in self.shown}
+        figs = []
+        for name in self.bar_figures:
+            t = self._figure_texts(by_name[name])
+            figs.append(f'<div class="fab-bar-kf" data-variable="{esc(name)}">'
+                        f'<span class="fab-bar-label">{t["label"]}</span>'
+                        f'<span class="fab-bar-value">{t["mine2030"]}'
+                        f'<small>{t["unit"]}</small></span>'
+                        f'<span class="fab-bar-delta">{t["delta"]} face au tendanciel</span></div>')
+        return ('<div class="fab-bar" role="region" aria-label="Vos résultats en 2030">'
+                f'<div class="fab-bar-figs">{"".join(figs)}</div>'
+                '<a class="fab-bar-open" href="#fab-resultats">Tous les chiffres et '
+                "graphiques ↓</a></div>")
 
     def _score_html(self) -> str:
         items = []

@@ -23,6 +23,7 @@ from ..format import (
 )
 from ..text import escape as esc
 from .base import ServerLogHandler, html_widget
+from .styles import stylesheet
 
 __all__ = ["KEY_FIGURES", "ServerLogHandler", "failure_widget", "format_change",
            "format_number", "format_value", "french_spacing", "reference_overview", "unit_fr"]
@@ -49,47 +50,7 @@ log = logging.getLogger(__name__)
 
 # --- page ----------------------------------------------------------------------------------
 
-CSS = """
-.fab2030 { --fab-ink: #1b2430; --fab-muted: #4a5566; --fab-accent: #0b5e7e;
-  --fab-card: #ffffff; --fab-line: #d5dbe3; color: var(--fab-ink);
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    "DejaVu Sans", sans-serif;
-  font-size: 18px; line-height: 1.5; max-width: 78rem; margin: 0 auto; }
-.fab2030 .widget-html, .fab2030 .widget-html-content { width: auto; max-width: 100%;
-  font-size: inherit; line-height: inherit; color: inherit; font-family: inherit; }
-.fab2030 .widget-html-content { overflow-wrap: break-word; }
-.fab2030 h1 { font-size: 2rem; line-height: 1.25; margin: 0.5rem 0 0.75rem;
-  color: var(--fab-ink); }
-.fab2030 .fab-lead { font-size: 1.1em; max-width: 48rem; margin: 0 0 1.25rem;
-  color: var(--fab-muted); }
-.fab2030 .fab-card { background: var(--fab-card); border: 1px solid var(--fab-line);
-  border-top: 6px solid var(--fab-accent); border-radius: 10px; padding: 1rem 1.25rem 1.25rem;
-  box-shadow: 0 1px 3px rgba(0, 0, 0, 0.08); height: 100%; box-sizing: border-box; }
-.fab2030 .fab-card h2 { font-size: 1.45rem; line-height: 1.3; margin: 0 0 0.5rem;
-  color: var(--fab-accent); }
-.fab2030 .fab-card p { margin: 0 0 1rem; }
-.fab2030 table.fab-figures { width: 100%; border-collapse: collapse; table-layout: fixed;
-  font-variant-numeric: tabular-nums; }
-.fab2030 .fab-figures col.fab-c1, .fab2030 .fab-figures col.fab-c2 { width: 30%; }
-.fab2030 .fab-figures col.fab-c3 { width: 40%; }
-.fab2030 .fab-figures caption { text-align: left; font-weight: 700; font-size: 1.1em;
-  margin-bottom: 0.25rem; }
-.fab2030 .fab-figures thead th { font-size: 0.85em; font-weight: 600; color: var(--fab-muted);
-  text-align: right; padding: 0 0.25rem 0.2rem; }
-.fab2030 .fab-figures th.fab-ind { text-align: left; font-weight: 600; padding: 0.5rem 0.25rem 0;
-  border-top: 1px solid var(--fab-line); }
-.fab2030 .fab-figures td { text-align: right; white-space: nowrap; padding: 0 0.25rem 0.45rem; }
-.fab2030 .fab-figures td.fab-2030 { font-weight: 700; }
-.fab2030 .fab-unit { font-weight: 400; font-size: 0.85em; color: var(--fab-muted); }
-.fab2030 .fab-note { font-size: 0.9em; color: var(--fab-muted); margin: 1.25rem 0 0; }
-.fab2030 .fab-failure { font-size: 1.2em; padding: 1rem 1.25rem; border-radius: 10px;
-  background: #fff4e5; border: 1px solid #e0a040; color: #4d2c00; }
-@media (max-width: 40rem) {
-  .fab2030 { font-size: 17px; }
-  .fab2030 h1 { font-size: 1.6rem; }
-  .fab2030 .fab-card { padding: 0.75rem 0.75rem 1rem; }
-}
-"""
+CSS = stylesheet("base")
 
 
 def _paragraphs(text: str, css_class: str = "") -> str:

@@ -2,8 +2,9 @@
 a workshop session and show its join code, watch the futures arrive, compare some side by
 side with the trend and the panel's consensus, see where the panel agrees, export it all.
 
-Why this module is over 450 lines: the facilitator's page and its 72 lines of CSS; due to
-be split into the session view, the room's polling and the exports (issue 13).
+Why this module is over 450 lines: the facilitator's whole page (its style sheet is
+``css/pleniere.css``); due to be split into the session view, the room's polling and the
+exports (issue 13).
 
 The page is served by the same Voilà as the participants' app, so it is locked: it builds
 nothing and reads nothing from the store until the request's ``?jeton=`` matches the
@@ -48,7 +49,6 @@ from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
 from ..text import escape as esc
-from .atelier import CSS as ATELIER_CSS
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .report import (
     PARIS,
@@ -64,6 +64,7 @@ from .report import (
     who,
 )
 from .sharing import own_layout, share_alike
+from .styles import stylesheet
 
 log = logging.getLogger("workbench.app.pleniere")
 
@@ -73,82 +74,7 @@ EXCERPT = 160  # characters of a text shown before « Lire tout le texte »
 PICK = "Choisir un atelier existant…"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-CSS = ATELIER_CSS + """
-.fab-pleniere { font-size: 20px; max-width: 100rem; }
-.fab-pleniere h1 { font-size: 2.1rem; margin: 0.25rem 0 0.25rem; }
-.fab-pleniere h2 { font-size: 1.5rem; margin: 1.1rem 0 0.4rem; color: var(--fab-accent); }
-.fab-pleniere .fab-lead { margin-bottom: 0.75rem; }
-.fab-pleniere button { font-size: 1.05rem; min-height: 2.6rem; width: auto !important;
-  padding: 0 1.1rem; font-weight: 600; }
-.fab-pleniere .widget-text input, .fab-pleniere select { font-size: 1.05rem;
-  min-height: 2.6rem; }
-.fab-pleniere .widget-dropdown, .fab-pleniere .widget-text { min-height: 2.6rem; }
-.fab-pleniere .fab-refused { font-size: 1.6rem; margin: 2rem 0; }
-.fab-pleniere .fab-join-grid { display: flex; flex-wrap: wrap; align-items: center;
-  gap: 0.5rem 2.5rem; border: 3px solid var(--fab-accent); border-radius: 14px;
-  padding: 0.5rem 1.5rem 0.75rem; background: #fff; }
-.fab-pleniere .fab-code-label { font-size: 1rem; font-weight: 700; letter-spacing: 0.04em;
-  text-transform: uppercase; color: var(--fab-muted); }
-.fab-pleniere .fab-code { font: 800 5.5rem/1.05 ui-monospace, "DejaVu Sans Mono", Menlo,
-  Consolas, monospace; letter-spacing: 0.06em; color: #000; white-space: nowrap; }
-.fab-pleniere .fab-join-text { flex: 1 1 22rem; min-width: 0; }
-.fab-pleniere .fab-qr { flex: 0 0 auto; text-align: center; font-size: 0.9rem;
-  color: var(--fab-muted); }
-.fab-pleniere .fab-qr svg { display: block; width: 14rem; height: 14rem; background: #fff; }
-.fab-pleniere .fab-session-title { font-size: 1.5rem; font-weight: 750; }
-.fab-pleniere .fab-join-link { display: block; font-size: 1.15rem; font-weight: 700;
-  color: var(--fab-accent); overflow-wrap: anywhere; }
-.fab-pleniere .fab-state { font-weight: 700; }
-.fab-pleniere .fab-state-open { color: #006b4f; }
-.fab-pleniere .fab-state-closed { color: #a33d00; }
-.fab-pleniere .fab-join-big { margin-bottom: 0.5rem; }
-.fab-pleniere .fab-counter { font-size: 1.5rem; font-weight: 800; margin: 0.25rem 0; }
-.fab-pleniere .fab-cols { gap: 1.5rem; align-items: flex-start; }
-.fab-pleniere .fab-subs-col { flex: 1 1 24rem; max-width: 36rem; min-width: 0; }
-.fab-pleniere .fab-compare-col { flex: 2 1 34rem; min-width: 0; }
-.fab-pleniere .fab-sub-list { max-height: 40rem; overflow-y: auto; }
-.fab-pleniere .fab-sub { border-bottom: 1px solid var(--fab-line); padding: 0.4rem 0;
-  align-items: flex-start; gap: 0.5rem; }
-.fab-pleniere .fab-sub .widget-checkbox { width: auto; flex: 0 0 auto; }
-.fab-pleniere .fab-sub .widget-checkbox input { width: 1.35rem; height: 1.35rem;
-  margin-right: 0.35rem; }
-.fab-pleniere .fab-sub .widget-checkbox .widget-label-basic { font-size: 0.95rem; }
-.fab-pleniere .fab-sub-body { flex: 1 1 auto; min-width: 0; }
-.fab-pleniere .fab-sub-who { font-weight: 750; font-size: 1.1em; }
-.fab-pleniere .fab-sub-meta { color: var(--fab-muted); font-size: 0.9em; }
-.fab-pleniere .fab-excerpt { margin: 0.1rem 0 0; }
-.fab-pleniere details summary { cursor: pointer; color: var(--fab-accent); font-weight: 600;
-  font-size: 0.95em; }
-.fab-pleniere .fab-fulltext { white-space: pre-wrap; margin: 0.25rem 0 0; }
-.fab-pleniere .fab-table-wrap { overflow-x: auto; max-width: 100%; }
-.fab-pleniere table { border-collapse: collapse; width: 100%;
-  font-variant-numeric: tabular-nums; }
-.fab-pleniere th, .fab-pleniere td { border-bottom: 1px solid var(--fab-line);
-  padding: 0.3rem 0.5rem; vertical-align: top; }
-.fab-pleniere th[scope=row], .fab-pleniere th[scope=rowgroup] { text-align: left; }
-.fab-pleniere thead th { text-align: left; font-size: 0.9em; border-bottom: 2px solid
-  var(--fab-ink); vertical-align: bottom; }
-.fab-pleniere table.fab-compare td { text-align: right; white-space: nowrap;
-  font-weight: 650; }
-.fab-pleniere table.fab-compare th.fab-year { font-weight: 400; color: var(--fab-muted); }
-.fab-pleniere table.fab-compare tr.fab-y2030 td { font-size: 1.1em; }
-.fab-pleniere .fab-delta { display: block; font-size: 0.75em; font-weight: 400;
-  color: var(--fab-muted); }
-.fab-pleniere .fab-verdict { display: inline-block; border-radius: 1rem; padding: 0 0.6rem;
-  font-weight: 700; border: 2px solid transparent; white-space: nowrap; }
-.fab-pleniere .fab-verdict-accord { background: #d9f0e8; border-color: #009E73; }
-.fab-pleniere .fab-verdict-partage { background: #fdf0d5; border-color: #E69F00; }
-.fab-pleniere .fab-verdict-desaccord { background: #fbe3d6; border-color: #D55E00; }
-.fab-pleniere .fab-verdict-peu { background: #eef1f4; }
-.fab-pleniere .fab-agreement { padding-left: 1.25rem; margin: 0.25rem 0; }
-.fab-pleniere .fab-consensus-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
-  word-break: break-all; font-size: 0.9em; }
-.fab-pleniere .fab-download { display: inline-block; font-weight: 700; margin: 0.25rem 1rem
-  0.25rem 0; padding: 0.35rem 0.9rem; border: 2px solid var(--fab-accent); border-radius: 8px;
-  color: var(--fab-accent); text-decoration: none; }
-.fab-pleniere .fab-path { font-family: ui-monospace, "DejaVu Sans Mono", monospace;
-  font-size: 0.85em; word-break: break-all; }
-"""
+CSS = stylesheet("base", "atelier", "pleniere")
 
 
 # -- the app ----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from ..plots import OKABE_ITO
 from ..scenario import share_code
 from ..scorecard import STATUS_FR, evaluate
 from ..text import escape as esc
+from .styles import stylesheet
 
 log = logging.getLogger("workbench.app.report")
 
@@ -375,71 +376,7 @@ def chart_legend() -> str:
 
 # -- the report ------------------------------------------------------------------------------
 
-REPORT_CSS = """
-:root { --ink: #1b2430; --muted: #4a5566; --line: #c9d0da; --accent: #0b5e7e; }
-* { box-sizing: border-box; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, "DejaVu Sans",
-  sans-serif; color: var(--ink); background: #fff; max-width: 64rem; margin: 0 auto;
-  padding: 1.5rem; font-size: 16px; line-height: 1.5; }
-h1 { font-size: 1.9rem; margin: 0 0 0.25rem; }
-h2 { font-size: 1.4rem; color: var(--accent); border-bottom: 2px solid var(--accent);
-  padding-bottom: 0.15rem; margin: 2rem 0 0.75rem; }
-h3 { font-size: 1.2rem; margin: 0 0 0.25rem; }
-.fab-meta, .fab-unit, .fab-note { color: var(--muted); }
-.fab-unit { font-size: 0.85em; font-weight: 400; }
-table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem;
-  font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.45rem; vertical-align: top; }
-thead th { text-align: left; font-size: 0.9em; border-bottom: 2px solid var(--ink); }
-td { text-align: right; }
-.fab-spread td, .fab-scorecard td { text-align: left; }
-.fab-overview thead th + th { text-align: right; }
-th[scope=row], th.fab-ind { text-align: left; font-weight: 600; }
-.fab-delta { display: block; font-size: 0.8em; color: var(--muted); }
-.fab-dot, .fab-verdict { display: inline-block; border-radius: 1rem; padding: 0 0.55rem;
-  font-weight: 700; border: 1px solid transparent; white-space: nowrap; }
-.fab-green { background: #009E73; color: #fff; } .fab-amber { background: #E69F00; color: #000; }
-.fab-red { background: #D55E00; color: #fff; } .fab-pending { background: #e3e7ec; color: #1b2430; }
-.fab-verdict-accord { background: #d9f0e8; border-color: #009E73; }
-.fab-verdict-partage { background: #fdf0d5; border-color: #E69F00; }
-.fab-verdict-desaccord { background: #fbe3d6; border-color: #D55E00; }
-.fab-verdict-peu { background: #eef1f4; }
-.fab-svg { width: 100%; height: auto; display: block; margin: 0.5rem 0; }
-.fab-svg text { font-family: inherit; fill: #1b2430; }
-.fab-svg-label { font-size: 14px; font-weight: 600; }
-.fab-svg-small { font-size: 12px; }
-.fab-svg-title { font-size: 14px; font-weight: 700; }
-.fab-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr));
-  gap: 0.5rem 1.5rem; }
-.fab-legend { font-size: 0.9em; }
-.fab-key { display: inline-block; width: 2rem; height: 0.8rem; vertical-align: middle;
-  margin: 0 0.3rem 0 0.8rem; }
-.fab-key-band { background: #bbbbbb; }
-.fab-key-trend { border-top: 2px dashed #000; height: 0; }
-.fab-key-cons { border-top: 4px solid #D55E00; height: 0; }
-.fab-participant { border-top: 1px solid var(--line); padding-top: 1rem; margin-top: 1.5rem; }
-.fab-text { white-space: pre-wrap; overflow-wrap: break-word; border-left: 4px solid var(--accent);
-  margin: 0.5rem 0 1rem; padding: 0.25rem 0 0.25rem 1rem; font-size: 1.05em; }
-.fab-score { list-style: none; padding: 0; margin: 0; }
-.fab-score li { padding: 0.2rem 0; }
-.fab-code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
-.fab-print { font-size: 1rem; padding: 0.4rem 1rem; margin: 0.5rem 0; cursor: pointer; }
-@media print {
-  @page { margin: 1.5cm; }
-  body { max-width: none; padding: 0; font-size: 10.5pt; color: #000; }
-  button, .fab-print, .fab-no-print { display: none !important; }
-  h2 { color: #000; border-color: #000; break-after: avoid; page-break-after: avoid; }
-  h3 { break-after: avoid; page-break-after: avoid; }
-  .fab-participant { break-before: page; page-break-before: always; border: none;
-    margin-top: 0; }
-  .fab-dot, .fab-verdict { background: none !important; color: #000 !important;
-    border: 1px solid #000; }
-  .fab-text { border-left-color: #000; }
-  tr, .fab-svg { break-inside: avoid; page-break-inside: avoid; }
-  .fab-meta, .fab-unit, .fab-note, .fab-delta { color: #333; }
-  a { color: #000; text-decoration: none; }
-}
-"""
+REPORT_CSS = stylesheet("report")
 
 
 def _participant_html(run: PanelRun, sub, variables: Sequence[Variable],
