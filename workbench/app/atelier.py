@@ -48,10 +48,13 @@ PLOT_HEIGHT = 260
 CSS = stylesheet("base", "atelier")
 
 
+def _lever_decimals(lv) -> int:
+    return max(0, -int(np.floor(np.log10(lv.step)))) if lv.step < 1 else 0
+
+
 def _lever_value(lv, value: float) -> str:
-    decimals = max(0, -int(np.floor(np.log10(lv.step)))) if lv.step < 1 else 0
     unit = lv.unit_fr
-    number = format_number(value, decimals)
+    number = format_number(value, _lever_decimals(lv))
     return f"{number}\u202f%" if unit == "%" else f"{number}\u00a0{unit}"
 
 
@@ -85,7 +88,11 @@ class LeverControl:
             f'<span class="fab-trend-text" style="left:{pos:.1f}%;'
             f'transform:translateX({shift})"><span class="fab-trend-arrow">▲ </span>'
             f"tendanciel : {esc(_lever_value(lever, lever.trend))}</span></div>")
-        head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label">'
+        # the page names the slider after this label and speaks its value with the unit
+        # (the fabrique template's script: ipywidgets gives the handle neither)
+        head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label" '
+                           f'data-unit="{esc(lever.unit_fr)}" '
+                           f'data-decimals="{_lever_decimals(lever)}">'
                            f"{esc(lever.label_fr)}</span></div>")
         row = W.HBox([head, self.value, self.help_button])
         row.add_class("fab-lever-row")
