@@ -415,12 +415,14 @@ class Atelier(WorkshopApp):
             values = {k: np.array([v]) for k, v in self.state.values.items()}
             before = self.results
             self.results = self.engine.run_batch(values, [MINE])
-            for name, source in self.sources.items():
-                source.data = self._series(name)
+            # the figures first, then the charts: the browser applies the messages in order,
+            # and the charts' patches take it longest to process
             self.cards.value = self._cards_html()
             self.bar_figures = self._most_changed(before) or self.bar_figures
             self.bar.value = self._bar_html()
             self.score.value = self._score_html()
+            for name, source in self.sources.items():
+                source.data = self._series(name)
             self.undo_button.disabled = not self.state.can_undo
         except Exception:  # never a traceback on a participant's screen
             log.exception("refresh failed for levers %s", self.state.values)
