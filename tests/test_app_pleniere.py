@@ -384,6 +384,43 @@ def test_the_page_shows_the_consensus_with_its_share_code(app, store, engine):
         f"http://10.0.0.5:8866/voila/render/atelier.ipynb?futur={code}&atelier={session.code}")
 
 
+def test_the_page_groups_the_futures_into_families_and_runs_their_medians(app, store, engine):
+    from workbench.panel import families
+
+    session = app.open_session("Familles")
+    family = {"A": {"home_care_share": 80, "digital_mediation": 1500},
+              "B": {"car_modal_share_2030": 38, "remote_work_days": 1.5},
+              "C": {"solar_pv_2030": 250, "building_renovation_rate": 2500}}
+    for i, fam in enumerate("ABC"):
+        submit(store, engine, session.code, f"P{i:02d} <i>", **family[fam])
+    app.poll()
+    assert "à partir de 4 futurs" in app.families_html.value  # three are too few
+    for i, fam in enumerate("ABCABCABA", start=3):  # in all: 5 A, 4 B, 3 C
+        wiggle = (-1, 0, 1)[i % 3]
+        levers = dict(family[fam])
+        if fam == "A":
+            levers["home_care_share"] += wiggle
+        submit(store, engine, session.code, f"P{i:02d} <i>", **levers)
+    app.poll()
+    shown = app.families_html.value
+    letters = re.findall(r'<li class="fab-family" data-family="([A-E])">', shown)
+    assert letters == ["A", "B", "C"]
+    fams = families(store.submissions(session.code), engine.levers)
+    assert [len(f.members) for f in fams] == [5, 4, 3]
+    a = re.search(r'data-family="A">(.*?)</li>', shown).group(1)
+    assert "Famille A</strong> (5 futurs reçus)" in a and "Maintien à domicile à la hausse" in a
+    assert "<i>" not in shown and "P00 &lt;i&gt;" in shown  # pseudonyms are data
+    # each family's median future, run through the models, beside the trend
+    expected = engine.run([fams[0].scenario()])
+    cell = re.search(r'data-variable="Population" data-year="2030" data-scenario="famille-a" '
+                     r'data-value="([^"]+)"', shown)
+    assert float(cell.group(1)) == pytest.approx(expected.value("Population", 2030, 0))
+    link = html.unescape(re.search(r'data-family="A">.*?href="([^"]+)"', shown).group(1))
+    code = re.search(r"futur=([^&]+)", link).group(1)
+    assert scenario_from_code(code, engine.levers).levers == fams[0].levers
+    assert f"atelier={session.code}" in link
+
+
 # -- exports ----------------------------------------------------------------------------------
 
 

@@ -233,7 +233,7 @@ class PanelRun:
     results: Results
     names: list[str]  # scenario names in the results: trend, consensus, then submissions
     labels: dict[str, str]  # name → French label (unescaped)
-    consensus: Scenario
+    consensus: Scenario | None  # None in a run of families (run_families)
 
 
 def run_panel(engine, subs: Sequence, chosen: Sequence | None = None) -> PanelRun:
@@ -289,6 +289,15 @@ class Family:
         return Scenario(name=self.name, levers=dict(self.levers),
                         title=f"{self.label_fr} : {self.summary_fr}",
                         description=f"Médiane des {len(self.members)} futurs de la famille.")
+
+
+def run_families(engine, fams: Sequence[Family]) -> PanelRun:
+    """The trend and each family's median future, run through the models with
+    ``engine.run``."""
+    scenarios = [Scenario(name=TREND), *(f.scenario() for f in fams)]
+    labels = dict(LABELS_FR)
+    labels.update({f.name: f.label_fr for f in fams})
+    return PanelRun(engine.run(scenarios), [s.name for s in scenarios], labels, None)
 
 
 def normalised(subs: Sequence, registry: LeverRegistry) -> np.ndarray:

@@ -44,7 +44,15 @@ from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them h
 from ..codelist import app_variables
 from ..errors import WorkbenchError
 from ..format import french_spacing
-from ..panel import ordered_levers, panel_values, run_panel, spreads
+from ..panel import (
+    MIN_FAMILY_FUTURES,
+    families,
+    ordered_levers,
+    panel_values,
+    run_families,
+    run_panel,
+    spreads,
+)
 from ..paths import var_dir
 from ..plots import OKABE_ITO
 from ..scenario import share_code
@@ -71,6 +79,7 @@ log = logging.getLogger("workbench.app.pleniere")
 ATELIER_PATH = "/voila/render/atelier.ipynb"
 POLL_SECONDS = 2.0
 EXCERPT = 160  # characters of a text shown before « Lire tout le texte »
+FAMILY_NAMES = 8  # pseudonyms named in a family, then « et N autres »
 PICK = "Choisir un atelier existant…"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -187,6 +196,7 @@ class Pleniere(WorkshopApp):
                                   "21 novembre)", layout=W.Layout(width="auto", flex="2 1 18rem"))
         self.open_button = W.Button(description="Ouvrir un atelier", button_style="primary")
         self.session_choice = W.Dropdown(options=[(PICK, "")], value="",
+                                         description="Atelier existant",  # its name (css hides)
                                          layout=W.Layout(width="auto", flex="1 1 18rem"))
         for w, css in ((self.title_input, "fab-session-title-input"),
                        (self.open_button, "fab-open"), (self.session_choice, "fab-session-choice")):
@@ -247,6 +257,7 @@ class Pleniere(WorkshopApp):
         chart.add_class("fab-panel-chart")
         self.spread_html = html_widget("", "fab-spread-box")
         self.consensus_html = html_widget("", "fab-consensus-box")
+        self.families_html = html_widget("", "fab-families-box")
         self.export_button = W.Button(description="Exporter", button_style="success",
                                       tooltip="Tableur IAMC et rapport HTML de la séance")
         self.export_button.add_class("fab-export")
@@ -256,6 +267,7 @@ class Pleniere(WorkshopApp):
             self.join_html, actions, self.confirm_box, self.status_msg, cols,
             html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
+            html_widget("<h2>Les familles de futurs</h2>"), self.families_html,
             html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
                 "rapport à imprimer ou à diffuser.")) + "</p>"),
@@ -585,6 +597,7 @@ class Pleniere(WorkshopApp):
                                       + spread_table(items) + "</div>")
             self.update_comparison()
             self._show_consensus()
+            self._show_families(subs)
         except Exception:
             log.exception("updating the panel failed")
             self.status_msg.value = message_html("L'affichage n'a pas pu être mis à jour : "
@@ -645,6 +658,44 @@ class Pleniere(WorkshopApp):
             + f'<p><a class="fab-consensus-link" href="{esc(link)}" target="_blank">Ouvrir le '
             "consensus dans Atelier 2030</a> — code de partage : "
             f'<span class="fab-consensus-code">{esc(code)}</span></p>')
+
+    def _show_families(self, subs) -> None:
+        """The futures grouped into families (workbench.panel.families), each named by the
+        levers where it departs most from the panel, its median future run through the
+        models beside the trend, with a link that opens it in the Atelier."""
+        registry = self.engine.levers
+        fams = families(subs, registry)
+        if not fams:
+            why = (f"Les familles apparaîtront à partir de {MIN_FAMILY_FUTURES} futurs reçus."
+                   if len(subs) < MIN_FAMILY_FUTURES else
+                   "Les futurs reçus ne forment pas de groupes nets : ils se ressemblent "
+                   "tous, ou chacun va dans son sens.")
+            self.families_html.value = f'<p class="fab-help">{esc(french_spacing(why))}</p>'
+            return
+        run = run_families(self.engine, fams)
+        session = self.session.code if self.session is not None and self.session.open else None
+        items, headers = [], {}
+        for f in fams:
+            names = ", ".join(esc(s.pseudonym) for s in f.members[:FAMILY_NAMES])
+            more = f" et {len(f.members) - FAMILY_NAMES} autres" \
+                if len(f.members) > FAMILY_NAMES else ""
+            link = self.participants_link(session, futur=share_code(f.scenario(), registry))
+            items.append(
+                f'<li class="fab-family" data-family="{f.letter}"><strong>{esc(f.label_fr)}'
+                f"</strong> ({esc(_count_fr(len(f.members)))}) : {esc(f.summary_fr)}<br>"
+                f'<span class="fab-sub-meta">{names}{more}</span> — <a href="{esc(link)}" '
+                'target="_blank">Ouvrir son futur médian dans Atelier 2030</a></li>')
+            headers[f.name] = (f'{esc(f.label_fr)}<br><span class="fab-unit">'
+                               f"{esc(_count_fr(len(f.members)))}</span>")
+        intro = esc(french_spacing(
+            "Les futurs qui se ressemblent sont regroupés (classification de Ward sur les "
+            "curseurs, chacun ramené à sa plage). Chaque famille est nommée par les curseurs "
+            "où elle se distingue le plus du panel ; son futur médian passe par les modèles, "
+            "à côté du tendanciel."))
+        self.families_html.value = (
+            f'<p class="fab-help">{intro}</p><ul class="fab-families">{"".join(items)}</ul>'
+            '<div class="fab-table-wrap">'
+            + comparison_table(run, self.variables, headers=headers) + "</div>")
 
     # -- export ------------------------------------------------------------------------------
 
