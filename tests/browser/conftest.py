@@ -201,6 +201,16 @@ def browser():
 
 
 @pytest.fixture
+def token(voila_server, monkeypatch) -> str:
+    """The server's facilitator token: the same var/ folder (a file both sides read), or the
+    same $FABRIQUE_FACILITATOR_TOKEN if the environment sets one (the server inherited it)."""
+    from workbench.auth import facilitator_token
+
+    monkeypatch.setenv("FABRIQUE_VAR", str(voila_server.var))
+    return facilitator_token()
+
+
+@pytest.fixture
 def context(browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     ctx.set_default_timeout(30_000)

@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import wait_for_atelier
 
 APP = "/voila/render/atelier.ipynb"
+PLENIERE = "/voila/render/pleniere.ipynb"
+# axe-core's WCAG 2.1 A and AA rules and its best practices
+AXE_RULES = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+             "resultTypes": ["violations"]}
+
+
+def serious_findings(page) -> list[str]:
+    """What axe-core (the copy in axe-playwright-python) finds serious or critical here."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=AXE_RULES).response["violations"]
+    return [f"{v['impact']} {v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
+                                      {"width": 390, "height": 844}], ids=["laptop", "phone"])
+def test_axe_finds_nothing_serious_in_the_atelier(browser, voila_server, viewport):
+    ctx = browser.new_context(viewport=viewport, locale="fr-FR")
+    try:
+        page = ctx.new_page()
+        page.goto(voila_server.url + APP)
+        wait_for_atelier(page, voila_server)
+        page.wait_for_selector(".fab-atelier .bk-Canvas, .fab-atelier canvas", timeout=60_000)
+        page.locator(".fab-lever-home_care_share .fab-help-button").first.click()  # a help open
+        page.wait_for_selector(".fab-lever-home_care_share .fab-help", state="visible")
+        assert serious_findings(page) == []
+    finally:
+        ctx.close()
+
+
+def test_axe_finds_nothing_serious_in_the_pleniere(context, voila_server, token):
+    page = context.new_page()
+    page.goto(f"{voila_server.url}{PLENIERE}?jeton={token}", timeout=120_000)
+    page.wait_for_selector(".fab-session-title-input input", timeout=60_000)
+    page.locator(".fab-session-title-input input").fill("Atelier accessible")
+    page.locator(".fab-open").click()
+    page.wait_for_selector(".fab-close", state="visible", timeout=30_000)
+    assert serious_findings(page) == []
 
 # For each visible slider: its handle's accessible name and value text, and what the page
 # shows beside it (the lever's label and value, formatted by the kernel).

@@ -8,10 +8,8 @@ import base64
 import re
 import uuid
 
-import pytest
-
 import workbench as wb
-from workbench.app.pleniere import REFUSED_FR, facilitator_token
+from workbench.app.pleniere import REFUSED_FR
 
 from .test_overview import external, normalise
 
@@ -21,14 +19,6 @@ SCREENSHOT = "/tmp/pleniere.png"
 SCREENSHOT_720 = "/tmp/pleniere-720.png"
 REPORT_COPY = "/tmp/pleniere-report.html"
 SECRET = "Texte-confidentiel-du-panel"
-
-
-@pytest.fixture
-def token(voila_server, monkeypatch) -> str:
-    """The server's token: the same var/ folder (a file both sides read), or the same
-    $FABRIQUE_FACILITATOR_TOKEN if the environment sets one (the server inherited it)."""
-    monkeypatch.setenv("FABRIQUE_VAR", str(voila_server.var))
-    return facilitator_token()
 
 
 def submit(store, code, pseudonym, text, **levers):

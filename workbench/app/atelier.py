@@ -192,7 +192,9 @@ class Atelier(WorkshopApp):
         self.reset_button = W.Button(description="Revenir au tendanciel")
         options = [("Partir d'un futur de référence…", "")] + [
             (s.title or name, name) for name, s in self.refs.items()]
-        self.ref_choice = W.Dropdown(options=options, value="", layout=W.Layout(width="auto"))
+        # the description is the list's accessible name (its label's for=); css hides it
+        self.ref_choice = W.Dropdown(options=options, value="", description="Futur de départ",
+                                     layout=W.Layout(width="auto"))
         for w, css in ((self.undo_button, "fab-undo"), (self.reset_button, "fab-reset"),
                        (self.ref_choice, "fab-reference")):
             w.add_class(css)
