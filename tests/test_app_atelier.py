@@ -37,6 +37,34 @@ def test_state_undo_reset_and_reference(engine, refs):
     assert not st.undo()
 
 
+def test_state_redo_takes_back_what_undo_took_and_a_new_move_clears_it(engine):
+    st = LeverState(engine.levers)
+    assert not st.can_redo and not st.redo()
+    st.set("net_migration", 1500)
+    st.set("home_care_share", 70)
+    assert st.undo() and st.undo() and st.can_redo
+    assert st.redo() and st.values["net_migration"] == 1500
+    assert st.values["home_care_share"] == engine.levers["home_care_share"].trend
+    assert st.redo() and st.values["home_care_share"] == 70 and not st.can_redo
+    assert st.undo() and st.can_redo
+    st.set("fertility", 2.0)  # a new step: the undone one cannot come back
+    assert not st.can_redo and not st.redo() and st.values["home_care_share"] != 70
+    assert st.undo() and st.values["home_care_share"] == engine.levers["home_care_share"].trend
+
+
+def test_the_undo_and_redo_buttons_say_what_they_do_and_work(app):
+    assert app.undo_button.description == "↶ Revenir en arrière"
+    assert app.redo_button.description == "↷ Rétablir"
+    assert app.undo_button.disabled and app.redo_button.disabled
+    app.controls["net_migration"].slider.value = 2000
+    before = app.results.value("Population", 2030, 0)
+    app.undo_button.click()
+    assert app.controls["net_migration"].slider.value == 900 and not app.redo_button.disabled
+    app.redo_button.click()
+    assert app.controls["net_migration"].slider.value == 2000 and app.redo_button.disabled
+    assert app.results.value("Population", 2030, 0) == pytest.approx(before)
+
+
 def test_state_refuses_what_the_registry_refuses(engine):
     st = LeverState(engine.levers)
     for bad in (99, float("nan"), "2", 1.83):

@@ -71,6 +71,11 @@ def test_participant_journey(context, voila_server):
     page.wait_for_function(
         "() => document.querySelector(\".fab-kf[data-variable='Population'] .fab-kf-2030\")"
         ".innerText.replace(/\\s/g, ' ').startsWith('149 370')", timeout=20_000)
+    # « Rétablir » takes back what « Revenir en arrière » undid
+    assert "Revenir en arrière" in undo.inner_text()
+    page.locator(".fab-redo button, button.fab-redo").first.click()
+    page.wait_for_function("() => document.querySelector('.fab-lever-net_migration')"
+                           ".innerText.includes('950')", timeout=20_000)
 
     # join and submit a future with a text holding HTML: stored as typed, shown escaped
     page.locator(".fab-join-pseudonyme input").fill("Zoé <i>")

@@ -188,21 +188,29 @@ class Atelier(WorkshopApp):
             join_row,
             self.join_msg, self.fresh_button])
         # toolbar
-        self.undo_button = W.Button(description="↶ Annuler", tooltip="Annuler le dernier choix")
+        # « Annuler » read as « cancel my participation » to a senior in the test: the
+        # buttons say what they do to the levers
+        self.undo_button = W.Button(description="↶ Revenir en arrière",
+                                    tooltip="Défaire le dernier réglage des curseurs")
+        self.redo_button = W.Button(description="↷ Rétablir",
+                                    tooltip="Refaire le réglage défait")
         self.reset_button = W.Button(description="Revenir au tendanciel")
         options = [("Partir d'un futur de référence…", "")] + [
             (s.title or name, name) for name, s in self.refs.items()]
         # the description is the list's accessible name (its label's for=); css hides it
         self.ref_choice = W.Dropdown(options=options, value="", description="Futur de départ",
                                      layout=W.Layout(width="auto"))
-        for w, css in ((self.undo_button, "fab-undo"), (self.reset_button, "fab-reset"),
+        for w, css in ((self.undo_button, "fab-undo"), (self.redo_button, "fab-redo"),
+                       (self.reset_button, "fab-reset"),
                        (self.ref_choice, "fab-reference")):
             w.add_class(css)
         self.undo_button.on_click(lambda _: self._apply(self.state.undo()))
+        self.redo_button.on_click(lambda _: self._apply(self.state.redo()))
         self.reset_button.on_click(lambda _: self._apply(self.state.reset()))
         self.ref_choice.observe(self._choose_reference, "value")
         self.notice = html_widget()
-        toolbar = W.HBox([self.undo_button, self.reset_button, self.ref_choice],
+        toolbar = W.HBox([self.undo_button, self.redo_button, self.reset_button,
+                          self.ref_choice],
                          layout=W.Layout(flex_flow="row wrap"))
         toolbar.add_class("fab-toolbar")
         # levers: action levers by theme, then context assumptions apart
@@ -426,6 +434,7 @@ class Atelier(WorkshopApp):
             for name, source in self.sources.items():
                 source.data = self._series(name)
             self.undo_button.disabled = not self.state.can_undo
+            self.redo_button.disabled = not self.state.can_redo
         except Exception:  # never a traceback on a participant's screen
             log.exception("refresh failed for levers %s", self.state.values)
             self.notice.value = message_html("Le calcul n'a pas pu être mis à jour. Revenez au "

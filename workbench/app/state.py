@@ -1,4 +1,4 @@
-"""What a participant is looking at: lever values with an undo history. Plain Python, so
+"""What a participant is looking at: lever values with an undo and redo history. Plain Python, so
 the rules (ranges, steps, undo) are tested without a browser. Every value, including one
 forged through the widget protocol, goes through the lever registry's check."""
 
@@ -22,6 +22,7 @@ class LeverState:
         if values:
             self.values.update(self._checked(values))
         self._history: list[dict[str, float]] = []
+        self._redo: list[dict[str, float]] = []  # what undo took back, newest last
 
     def _checked(self, values: Mapping[str, float]) -> dict[str, float]:
         out = {}
@@ -34,8 +35,10 @@ class LeverState:
         return out
 
     def _push(self) -> None:
+        """Before a new step: it can be undone, and what was undone can no longer be redone."""
         self._history.append(dict(self.values))
         del self._history[:-MAX_UNDO]
+        self._redo.clear()
 
     def set(self, lever_id: str, value: float) -> bool:
         """Set one lever (raises ScenarioError if the value is not allowed); returns whether
@@ -67,6 +70,7 @@ class LeverState:
             except WorkbenchError:
                 refused.append(str(k)[:64])
         self._history.clear()
+        self._redo.clear()
         return refused
 
     def load(self, scenario: Scenario) -> bool:
@@ -83,7 +87,20 @@ class LeverState:
     def undo(self) -> bool:
         if not self._history:
             return False
+        self._redo.append(self.values)
         self.values = self._history.pop()
+        return True
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def redo(self) -> bool:
+        """Take back the last undone step; a new step since then has cleared it."""
+        if not self._redo:
+            return False
+        self._history.append(self.values)
+        self.values = self._redo.pop()
         return True
 
     def changed(self) -> dict[str, float]:
