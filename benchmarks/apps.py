@@ -248,11 +248,11 @@ async def participant(url: str, code: str, i: int, delay: float, think: tuple[fl
                       room: Room, rng: random.Random) -> dict:
     """One simulated participant: arrive, join, explore until the Chromium page is done
     (four moves at least), write, send."""
-    await asyncio.sleep(delay)
     client = AtelierClient(url)
     moves: list[float] = []
     counted = False  # in the room's count of arrivals, joined or failed
     try:
+        await asyncio.sleep(delay)
         await client.open(timeout=180)
         await client.set(client.widget("fab-join-code"), code)
         await client.set(client.widget("fab-join-pseudonyme"), f"Banc {i:03d}")
@@ -384,8 +384,9 @@ def main(argv=None) -> int:
         if key in c:
             m = c[key]["first_message_ms"]
             if m.get("n"):
-                print(f"\n{key}: key press → the kernel's first message back: p50 {m['p50']:.0f} "
-                      f"ms, p95 {m['p95']:.0f} ms (the rest is the browser's)")
+                print(f"\n{key}: key press → the kernel's first message back (its busy "
+                      f"status or echo, before any computation): p50 {m['p50']:.0f} ms, "
+                      f"p95 {m['p95']:.0f} ms")
             print(f"{key}: median by lever {c[key]['by_lever_p50_ms']} ms; canvases in "
                   f"view {c[key]['canvases_in_view']}, changed {c[key]['canvases_changed']}; "
                   f"moves with no change seen: {c[key]['moves_with_no_change_seen']}")

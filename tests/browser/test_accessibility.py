@@ -64,7 +64,12 @@ def test_each_slider_is_named_after_its_lever_and_speaks_its_value_with_the_unit
     page = context.new_page()
     page.goto(voila_server.url + APP)
     wait_for_atelier(page, voila_server)
-    page.wait_for_function("() => document.querySelector('.fab-lever .noUi-handle[aria-label]')")
+    page.wait_for_function("""() => { const shown = Array.from(document.querySelectorAll(
+        '.fab-lever')).filter((l) => l.getBoundingClientRect().height > 0);
+      return shown.length >= 15 && shown.every((l) => {
+        const h = l.querySelector('.noUi-handle');
+        return h && h.getAttribute('aria-label') && h.getAttribute('aria-valuetext')
+          && l.querySelector('.fab-lever-value').textContent.trim(); }); }""")
     sliders = page.evaluate(SLIDERS)
     assert len(sliders) >= 15
     for s in sliders:
@@ -81,3 +86,11 @@ def test_each_slider_is_named_after_its_lever_and_speaks_its_value_with_the_unit
                            ".fab-lever-value').textContent.includes('950')", timeout=30_000)
     (moved,) = [s for s in page.evaluate(SLIDERS) if s["label"] == "Solde migratoire"]
     assert moved["valuetext"] == moved["shown"], moved
+    # two decimals are spoken as shown (noUiSlider's own aria-valuenow keeps only one)
+    page.locator(".fab-slider-fertility .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")  # 1,80 -> 1,85
+    page.wait_for_function("() => document.querySelector('.fab-lever-fertility "
+                           ".fab-lever-value').textContent.includes('1,85')", timeout=30_000)
+    (fertility,) = [s for s in page.evaluate(SLIDERS)
+                    if s["shown"].startswith("1,85")]
+    assert fertility["valuetext"] == fertility["shown"], fertility
