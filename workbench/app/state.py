@@ -84,12 +84,16 @@ class LeverState:
     def can_undo(self) -> bool:
         return bool(self._history)
 
-    def undo(self) -> bool:
-        if not self._history:
+    def _step(self, back: list, forth: list) -> bool:
+        """Take the newest values of ``back``, keeping the current ones on ``forth``."""
+        if not back:
             return False
-        self._redo.append(self.values)
-        self.values = self._history.pop()
+        forth.append(self.values)
+        self.values = back.pop()
         return True
+
+    def undo(self) -> bool:
+        return self._step(self._history, self._redo)
 
     @property
     def can_redo(self) -> bool:
@@ -97,11 +101,7 @@ class LeverState:
 
     def redo(self) -> bool:
         """Take back the last undone step; a new step since then has cleared it."""
-        if not self._redo:
-            return False
-        self._history.append(self.values)
-        self.values = self._redo.pop()
-        return True
+        return self._step(self._redo, self._history)
 
     def changed(self) -> dict[str, float]:
         """Levers that differ from the trend."""
