@@ -11,13 +11,16 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
 from .errors import DataError, ScenarioError
 from .paths import LEVERS_DIR
 from .territory import DEFAULT_TERRITORY, Territory, load_territory
+
+if TYPE_CHECKING:  # pandas is imported where it is used: an atelier kernel never loads it
+    import pandas as pd
 
 KINDS = ("action", "context")
 
@@ -126,6 +129,8 @@ class LeverRegistry(Mapping[str, Lever]):
 
     def table(self, lang: str = "en") -> pd.DataFrame:
         """One row per lever: the table the CLI and the docs print."""
+        import pandas as pd
+
         rows = []
         for lv in self._levers.values():
             rows.append({
@@ -161,6 +166,8 @@ def _definitions() -> dict:
 @cache
 def load_levers(territory: str | Territory = DEFAULT_TERRITORY) -> LeverRegistry:
     """The registry for a territory: definitions merged with the territory's trend values."""
+    import pandas as pd
+
     terr = territory if isinstance(territory, Territory) else load_territory(territory)
     spec = _definitions()
     trends = terr.tables("levers").set_index("lever_id")

@@ -12,9 +12,9 @@ bokeh is imported here only, not by ``import workbench``."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from bokeh.models import (
     BoxZoomTool,
     ColumnDataSource,
@@ -32,6 +32,9 @@ from bokeh.plotting import figure
 from .codelist import Variable, load_codelist
 from .format import format_number, unit_fr
 from .results import Results
+
+if TYPE_CHECKING:  # pandas is imported where it is used: an atelier kernel never loads it
+    import pandas as pd
 
 # Okabe & Ito (2008), colour-blind safe; yellow last (hard to see on white).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -203,6 +206,8 @@ def age_pyramid(population_by_sex_age: np.ndarray | Mapping[str, np.ndarray], ti
 
 
 def _census_series(census: pd.Series | pd.DataFrame | None) -> pd.Series:
+    import pandas as pd
+
     if census is None:
         from .territory import load_territory
 
@@ -277,6 +282,8 @@ def key_figures(results: Results, variables: Sequence[str], years: Sequence[int]
     """A table (not a figure): one row per variable, labelled « label (unit) » in French,
     one column per year (per year and scenario if several); French-formatted text unless
     ``as_text`` is False."""
+    import pandas as pd
+
     cl = codelist if codelist is not None else load_codelist()
     names = list(scenarios) if scenarios is not None else list(results.scenarios)
     labels = labels or {}

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .errors import WorkbenchError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: an atelier kernel never loads it
+    import pandas as pd
 
 IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
 MODEL_NAME = "Fabrique 2030"
@@ -46,6 +49,8 @@ class Results:
 
     def series(self, variable: str, scenario: str | int = 0) -> pd.Series:
         """One variable of one scenario, indexed by year."""
+        import pandas as pd
+
         return pd.Series(self.data[variable][self._row(scenario)], index=self.years,
                          name=variable)
 
@@ -60,6 +65,8 @@ class Results:
 
     def at(self, year: int, variables: Sequence[str] | None = None) -> pd.DataFrame:
         """A scenario × variable table for one year."""
+        import pandas as pd
+
         cols = list(variables) if variables else self.variables
         j = self._year(year)
         return pd.DataFrame({v: self.data[v][:, j] for v in cols},
@@ -72,6 +79,8 @@ class Results:
 
     def to_long(self, variables: Sequence[str] | None = None) -> pd.DataFrame:
         """IAMC long format: model, scenario, region, variable, unit, year, value."""
+        import pandas as pd
+
         cols = list(variables) if variables else self.variables
         n, t = len(self.scenarios), len(self.years)
         values = np.stack([self.data[v] for v in cols], axis=1)  # (n, v, t)
@@ -106,6 +115,8 @@ class Results:
     def write(self, path: str | Path) -> Path:
         """Write IAMC wide format to ``.csv`` or ``.xlsx`` (sheet ``data``, as pyam does),
         atomically: a failed write leaves no partial file."""
+        import pandas as pd
+
         p = Path(path)
         suffix = p.suffix.lower()
         if suffix not in (".csv", ".xlsx"):

@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
 from .errors import DataError
 from .paths import NATIONAL_DIR, TERRITORIES_DIR
+
+if TYPE_CHECKING:  # pandas is imported where it is used: an atelier kernel never loads it
+    import pandas as pd
 
 SOURCE_COLUMNS = ["source_id", "publisher", "title", "table_or_page", "year", "url", "status"]
 SOURCE_STATUSES = {"official", "secondary", "derived"}
@@ -48,6 +51,8 @@ class Territory:
         files = sorted(self.path.glob(f"{prefix}.csv")) + sorted(self.path.glob(f"{prefix}_*.csv"))
         if not files:
             raise DataError(f"no {prefix}.csv in {self.path}")
+        import pandas as pd
+
         return pd.concat([_read_csv(f) for f in files], ignore_index=True)
 
     def value(self, key: str, default: float | None = None) -> float:
@@ -67,6 +72,8 @@ class Territory:
         (``sources.csv`` and any ``sources_<part>.csv`` of each folder)."""
         files = [f for folder in (self.path, NATIONAL_DIR)
                  for f in sorted(folder.glob("sources.csv")) + sorted(folder.glob("sources_*.csv"))]
+        import pandas as pd
+
         return pd.concat([_read_csv(f) for f in files], ignore_index=True)
 
     def data_files(self) -> list[Path]:
@@ -82,6 +89,8 @@ class Territory:
 
     def check_sources(self) -> list[str]:
         """Problems with the sources: rows without a known source, sources without fields."""
+        import pandas as pd
+
         problems = []
         src = self.sources()
         missing_cols = [c for c in SOURCE_COLUMNS if c not in src.columns]
@@ -115,6 +124,8 @@ class Territory:
 
 @cache
 def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(path, comment="#", skipinitialspace=True)
 
 

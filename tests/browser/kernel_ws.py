@@ -153,6 +153,21 @@ class AtelierClient:
         return " ".join(str(d.get("state", {}).get("value", "")) for _, d in seen
                         if d.get("method") == "update")
 
+    async def leave(self) -> None:
+        """Leave the page as a browser does: the beacon that shuts the kernel down (a form
+        with the ``_xsrf`` cookie's value), then the websocket closes."""
+        from tornado.httpclient import AsyncHTTPClient
+
+        kernel = self.conn.request.url.split("/kernels/")[1].split("/")[0]
+        boundary = uuid.uuid4().hex
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n'
+                f"{self.cookies.get('_xsrf', '')}\r\n--{boundary}--\r\n")
+        await AsyncHTTPClient().fetch(
+            f"{self.base_url}/voila/api/shutdown/{kernel}", method="POST", body=body,
+            headers={**self._cookie_header(),
+                     "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        await self.close()
+
     async def close(self) -> None:
         if self.conn is not None:
             self.conn.close()

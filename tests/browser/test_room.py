@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -62,6 +63,43 @@ def test_the_room_says_when_it_is_ready_and_counts_seats_only(small_room):
     assert s["message_fr"] == "Salle prête : 3 postes sur 3"
     assert s["max_kernels"] == 5
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", json.dumps(s))  # never a kernel id
+
+
+
+def test_the_kernels_read_the_engine_the_server_built_and_never_load_pandas(small_room):
+    """The server writes the built engine before the room's kernels start
+    (workbench/prebuilt.py); a participant's kernel that has served a page and a lever move
+    has no pandas library mapped in its memory (44 MB of each kernel otherwise)."""
+    import psutil
+
+    assert len(list((small_room.var / "cache").glob("engine-*.pickle"))) == 1
+
+    def libraries() -> list[set[str]]:
+        """The shared libraries of each kernel that has loaded numpy (a refill may still be
+        starting: the check sees numpy, so it would see pandas)."""
+        kernels = [p for p in psutil.Process(small_room.process.pid).children(recursive=True)
+                   if "ipykernel" in " ".join(p.cmdline())]
+        maps = [{m.path for m in k.memory_maps()} for k in kernels]
+        return [libs for libs in maps if any("/numpy/" in f for f in libs)]
+
+    async def visit() -> list[set[str]]:
+        client = kernel_ws.AtelierClient(small_room.url)
+        await client.open()
+        fertility = client.sliders()["fertility"]
+        await client.set(fertility["comm_id"], fertility["max"])
+        try:
+            return libraries()
+        finally:
+            await client.leave()  # the next tests count the kernels in use
+
+    started = in_thread(visit)
+    assert len(started) >= 3
+    assert not [libs for libs in started if any("/pandas/" in f for f in libs)]
+    for _ in range(40):
+        if status(small_room)["in_use"] == 0:
+            break
+        time.sleep(0.25)
+    assert status(small_room)["in_use"] == 0
 
 
 def test_a_page_left_or_reloaded_frees_its_kernel(small_room, context):

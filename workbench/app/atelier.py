@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import ipywidgets as W
 import numpy as np
 
-from .. import __version__
+from .. import __version__, prebuilt
 from ..codelist import app_variables
 from ..engine import Engine
 from ..errors import WorkbenchError
@@ -128,7 +128,7 @@ class Atelier(WorkshopApp):
     """The participant's app. ``widget`` is what the notebook displays."""
 
     def __init__(self, engine: Engine | None = None, store=None):
-        self.engine = engine or Engine()
+        self.engine = engine or prebuilt.engine()  # no pandas in a participant's kernel
         self._store = store
         self.levers = self.engine.levers
         self.state = LeverState(self.levers)

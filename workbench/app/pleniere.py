@@ -147,9 +147,9 @@ class Pleniere(WorkshopApp):
     @property
     def engine(self):
         if self._engine is None:
-            from ..engine import Engine
+            from .. import prebuilt
 
-            self._engine = Engine()
+            self._engine = prebuilt.engine()
         return self._engine
 
     # -- the request -------------------------------------------------------------------------

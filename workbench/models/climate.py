@@ -33,13 +33,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..engine import Model
 from ..paths import NATIONAL_DIR
 from ..territory import Territory
+
+if TYPE_CHECKING:  # pandas is imported where it is used: an atelier kernel never loads it
+    import pandas as pd
+
+Normals = dict[str, np.ndarray]  # monthly normals: month, tmin, tmax, sd_tmin, sd_tmax, sd_tmean
 
 TRACC_2050 = 2.7  # °C, France in 2050 on the reference trajectory (tracc_2023)
 DIVERGENCE_START, DIVERGENCE_2050 = 2020, 2050  # trajectories leave TRACC from 2020
@@ -55,6 +60,8 @@ INDICATORS = ("hot", "tropical", "frost", "hdd", "cdd", "mean")
 @cache
 def tracc_anchors() -> tuple[np.ndarray, np.ndarray]:
     """TRACC's anchor years and French anomalies (``data/national/tracc_france.csv``)."""
+    import pandas as pd
+
     t = pd.read_csv(NATIONAL_DIR / "tracc_france.csv", comment="#")
     return t["year"].to_numpy(float), t["france_anomaly"].to_numpy(float)
 
@@ -105,15 +112,14 @@ def _norm_pdf(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 
 
-def site_indicators(normals: pd.DataFrame, warming) -> dict[str, np.ndarray]:
+def site_indicators(normals: Normals | pd.DataFrame, warming) -> dict[str, np.ndarray]:
     """Annual indicators of a site for local warming ``warming`` (°C since the normal, any
     shape), from monthly normals (columns tmin, tmax, sd_tmin, sd_tmax, sd_tmean; 12 rows):
     hot days, tropical nights, frost days, degree-days (bases 18 and 22 °C) and mean
     temperature. Daily values are normal within each month, shifted by the warming."""
     d = np.asarray(warming, float)[..., None]
-    tn, tx = normals["tmin"].to_numpy(float), normals["tmax"].to_numpy(float)
-    sn, sx = normals["sd_tmin"].to_numpy(float), normals["sd_tmax"].to_numpy(float)
-    sm = normals["sd_tmean"].to_numpy(float)
+    tn, tx, sn, sx, sm = (np.asarray(normals[k], float)
+                          for k in ("tmin", "tmax", "sd_tmin", "sd_tmax", "sd_tmean"))
     tm = (tn + tx) / 2 + d
     cdf = _norm_cdf
     z_h = (HDD_BASE - tm) / sm
@@ -128,13 +134,13 @@ def site_indicators(normals: pd.DataFrame, warming) -> dict[str, np.ndarray]:
     }
 
 
-def mid_mountain_normals(normals: pd.DataFrame, rise_m: float, lapse_mean: float,
-                         lapse_amplitude: float) -> pd.DataFrame:
+def mid_mountain_normals(normals: Normals, rise_m: float, lapse_mean: float,
+                         lapse_amplitude: float) -> Normals:
     """Monthly normals ``rise_m`` metres above the station: minus a seasonal lapse rate
     (°C per 100 m, a cosine peaking in June–July, lowest in December–January)."""
-    month = normals["month"].to_numpy(float)
+    month = np.asarray(normals["month"], float)
     lapse = lapse_mean + lapse_amplitude * np.cos(2 * np.pi * (month - 6.5) / 12)
-    out = normals.copy()
+    out = dict(normals)
     out["tmin"] = normals["tmin"] - lapse * rise_m / 100
     out["tmax"] = normals["tmax"] - lapse * rise_m / 100
     return out
@@ -154,7 +160,10 @@ class Climate(Model):
         t = territory
         params = t.table("climate_parameters").set_index("key")["value"]
         self.low, self.high = float(params["uncertainty_low"]), float(params["uncertainty_high"])
-        self.normals = t.table("climate_normals").sort_values("month").reset_index(drop=True)
+        normals = t.table("climate_normals").sort_values("month")
+        # arrays, not a DataFrame: a built engine is read back without pandas (Engine.prebuilt)
+        self.normals: Normals = {k: normals[k].to_numpy(float) for k in (
+            "month", "tmin", "tmax", "sd_tmin", "sd_tmax", "sd_tmean")}
         rise = t.value("mid_mountain_elevation_m") - t.value("station_elevation_m")
         self.normals_mid = mid_mountain_normals(self.normals, rise, params["lapse_rate_mean"],
                                                 params["lapse_rate_amplitude"])
@@ -194,6 +203,8 @@ class Climate(Model):
         frame |= {k: self._at(self.table, k, dt) for k in INDICATORS}
         frame |= {f"{k}_mid": self._at(self.table_mid, k, dt) for k in ("frost", "hdd", "mean")}
         frame["snow_mid"] = self.snow(dt)
+        import pandas as pd
+
         return pd.DataFrame(frame, index=pd.Index(np.asarray(years), name="year"))
 
     def _at(self, table: dict[str, np.ndarray], key: str, dt: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ It reads the same ``voila.json`` as plain ``voila`` and adds:
 - ``GET /fabrique/salle``, the readiness signal: the browser tests wait for it, ``make
   workshop`` prints it, the Plénière shows it;
 - BokehJS served once as a long-cached file, and responses compressed (static files once);
+- the engine built once, before the kernels start (:mod:`workbench.prebuilt`);
 - kernel websockets in the v1 protocol only, ``/voila/query`` for the kernels only, and no
   kernel id in the log at the default level.
 """
@@ -111,6 +112,17 @@ class FabriqueServer(Voila):
         headers = list(self.voila_configuration.http_header_envs or [])
         self.voila_configuration.http_header_envs = sorted({*headers, DEVICE_HEADER})
         hide_kernel_ids()
+        self.prebuild_engine()
+
+    def prebuild_engine(self) -> None:
+        """Write the built engine every kernel reads back (workbench/prebuilt.py), before
+        the room's kernels start: none of them then builds one or imports pandas."""
+        from .. import prebuilt
+
+        try:
+            self.log.info("Moteur préparé pour les noyaux : %s", prebuilt.write().name)
+        except OSError:  # each kernel builds its own, as before: slower, never wrong
+            self.log.warning("Le moteur n'a pas pu être préparé d'avance", exc_info=True)
 
     def init_settings(self):
         import voila.app as voila_app
