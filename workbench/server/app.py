@@ -36,7 +36,7 @@ from .network import public_base_url
 from .room import RoomRenderer, room_kernel_manager
 
 ATELIER = "atelier.ipynb"
-KERNEL_MB = 160  # a full-app participant kernel: 134–139 MB measured (README), room to grow
+KERNEL_MB = 160  # a full-app participant kernel: 111 MB measured after use (README), room to grow
 RESERVED_MB = 3000  # the server, the OS and the Plénière
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 # jupyter_server logs a websocket's buffer as <kernel id>:<the page's session id>
