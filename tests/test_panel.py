@@ -12,19 +12,23 @@ import pytest
 import workbench as wb
 from workbench.panel import (
     AGREE_MAX,
+    CHOICE_FR,
     DOWN,
     UP,
+    ballot_themes,
     consensus_values,
     direction,
     enough_expressed,
     families,
+    moved_levers,
     ordered_levers,
     silhouette,
     spread,
     spreads,
+    tally,
     verdict,
 )
-from workbench.store import Submission
+from workbench.store import Submission, Vote
 
 # Grand Chambéry: home care share 40..85 %, step 1, trend 59 (range 45)
 
@@ -173,3 +177,40 @@ def test_silhouette_of_a_clear_and_of_a_mixed_partition():
     assert silhouette(x, np.array([1, 1, 2, 2])) > 0.9
     assert silhouette(x, np.array([1, 2, 1, 2])) < 0
     assert silhouette(x, np.array([1, 1, 1, 1])) == 0.0
+
+
+# -- the vote on the consensus ---------------------------------------------------------------
+
+
+def test_the_ballot_holds_the_themes_the_consensus_moves_in_the_apps_order(reg):
+    trend = reg.trend_values()
+    assert ballot_themes(trend, reg) == []
+    energy = next(lv for lv in reg.values() if lv.theme != "demographie" and lv.kind == "action")
+    moved = {**trend, "fertility": reg["fertility"].max, energy.id: energy.max}
+    themes = ballot_themes(moved, reg)
+    assert set(themes) == {"demographie", energy.theme}
+    assert themes == [t for t in reg.themes if t in themes]
+    assert [lv.id for lv in moved_levers(moved, reg, "demographie")] == ["fertility"]
+
+
+def vote(theme: str, choice: str, who: str = "p"):
+    return Vote(who, theme, choice, "F1", datetime(2026, 3, 12, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("choices", "verdict"), [
+    ((), "aucun"),
+    (("accord", "accord", "desaccord"), "adopte"),
+    (("accord", "desaccord"), "a_discuter"),  # half is not more than half
+    (("desaccord", "desaccord", "a_discuter"), "rejete"),
+    (("accord", "a_discuter", "a_discuter", "desaccord"), "a_discuter"),
+])
+def test_a_theme_is_adopted_by_more_than_half_of_its_voters(reg, choices, verdict):
+    votes = [vote("demographie", c, f"p{i}") for i, c in enumerate(choices)]
+    votes.append(vote("mobilite", "desaccord"))  # another theme's vote does not count here
+    (t,) = tally(votes, ["demographie"], reg)
+    assert t.verdict == verdict and t.total == len(choices)
+    assert t.label_fr == "Démographie"
+    assert (t.accord, t.desaccord, t.a_discuter) == tuple(choices.count(c) for c in CHOICE_FR)
+    words = {"aucun": "Pas encore de vote", "adopte": "Adopté", "rejete": "Rejeté",
+             "a_discuter": "à discuter"}
+    assert words[verdict] in t.sentence_fr

@@ -21,7 +21,9 @@ from workbench.errors import WorkbenchError
 from workbench.identity import participant_id
 from workbench.store import (
     CODE_ALPHABET,
+    MSG_BALLOT_CHANGED,
     MSG_CLOSED,
+    MSG_NO_BALLOT,
     MSG_PSEUDONYM_TAKEN,
     MSG_UNAVAILABLE,
     MSG_UNKNOWN_SESSION,
@@ -245,9 +247,12 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
         new = submit(s, "ABCDEF", "Zoé", participant=participant_id("d" * 24, "ABCDEF"))
         assert [x.id for x in s.current("ABCDEF")] == [1, new.id]
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 3
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 4
         s.save_draft("o" * 32, {"x": 1})  # the table of schema 3 exists
         assert s.draft("o" * 32).data == {"x": 1}
+        s.open_ballot("ABCDEF", "F1", ["energie"])  # and those of schema 4
+        s.vote("ABCDEF", "p" * 16, "energie", "accord", "F1")
+        assert [v.choice for v in s.votes("ABCDEF")] == ["accord"]
     finally:
         s.dispose()
     again = Store(f"sqlite:///{path}")  # opening a migrated store again changes nothing
@@ -255,6 +260,62 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
         assert len(again.submissions("ABCDEF")) == 2
     finally:
         again.dispose()
+
+
+# -- the vote on the consensus ---------------------------------------------------------------
+
+def test_a_vote_counts_one_choice_per_person_and_theme_and_can_be_changed(store, code):
+    assert store.ballot(code) is None
+    with pytest.raises(StoreError) as err:
+        store.vote(code, "p" * 16, "energie", "accord", "F1")
+    assert err.value.message_fr == MSG_NO_BALLOT
+    ballot = store.open_ballot(code, "F1abc", ["energie", "mobilite", "energie"])
+    assert ballot.themes == ("energie", "mobilite") and ballot.open
+    store.vote(code, "a" * 16, "energie", "accord", "F1abc")
+    store.vote(code, "a" * 16, "energie", "accord", "F1abc")  # a double click: one vote
+    store.vote(code, "b" * 16, "energie", "desaccord", "F1abc")
+    store.vote(code, "b" * 16, "energie", "a_discuter", "F1abc")  # changed their mind
+    store.vote(code, "b" * 16, "mobilite", "accord", "F1abc")
+    got = {(v.participant[0], v.theme): v.choice for v in store.votes(code)}
+    assert got == {("a", "energie"): "accord", ("b", "energie"): "a_discuter",
+                   ("b", "mobilite"): "accord"}
+
+
+def test_a_vote_is_refused_in_french_when_it_is_not_the_ballot(store, code):
+    store.open_ballot(code, "F1abc", ["energie"])
+    for args, why in (((code, "a" * 16, "energie", "accord", "F1old"), MSG_BALLOT_CHANGED),
+                      ((code, "a" * 16, "eau", "accord", "F1abc"), "n'est pas soumis"),
+                      ((code, "a" * 16, "energie", "oui", "F1abc"), "n'existe pas"),
+                      ((code, "", "energie", "accord", "F1abc"), "mal formé")):
+        with pytest.raises(StoreError) as err:
+            store.vote(*args)
+        assert why in err.value.message_fr
+    with pytest.raises(StoreError) as err:
+        store.open_ballot(code, "F1abc", [])
+    assert "rien à soumettre" in err.value.message_fr
+    assert store.votes(code) == []
+
+
+def test_a_new_consensus_put_to_the_vote_starts_the_count_again(store, code):
+    store.open_ballot(code, "F1abc", ["energie"])
+    store.vote(code, "a" * 16, "energie", "accord", "F1abc")
+    store.close_ballot(code)
+    assert not store.ballot(code).open and len(store.votes(code)) == 1  # closed: still counted
+    with pytest.raises(StoreError) as err:
+        store.vote(code, "b" * 16, "energie", "accord", "F1abc")
+    assert err.value.message_fr == MSG_NO_BALLOT
+    store.open_ballot(code, "F2xyz", ["energie"])
+    assert store.ballot(code).share_code == "F2xyz" and store.votes(code) == []
+    store.vote(code, "a" * 16, "energie", "desaccord", "F2xyz")
+    assert [v.choice for v in store.votes(code)] == ["desaccord"]
+
+
+def test_votes_cast_at_the_same_instant_all_land(store, code):
+    store.open_ballot(code, "F1abc", ["energie"])
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: store.vote(code, f"{i:016d}", "energie", "accord", "F1abc"),
+                      range(40)))
+    assert len(store.votes(code)) == 40
 
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -487,7 +548,7 @@ def test_sqlite_tables_have_the_promised_schema(tmp_path):
         s2 = Store(s.url)  # create_all again is harmless
         assert s2.sessions() == []
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 3
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 4
         s2.dispose()
     finally:
         s.dispose()

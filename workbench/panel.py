@@ -26,13 +26,19 @@ trend value and its verdict is « trop peu d'avis ».
   :data:`SAME_WAY_MIN` of them;
 * ``accord`` « large accord »: one direction, and the middle half of the choices
   (interquartile range) within :data:`AGREE_MAX` of the slider's whole range;
-* ``partage`` « avis partagés »: one direction, but the amounts differ more than that."""
+* ``partage`` « avis partagés »: one direction, but the amounts differ more than that.
+
+**The vote on the consensus** (:func:`tally`): the facilitator puts the consensus to the
+vote on each theme it moves (:func:`ballot_themes`); each person says « d'accord », « pas
+d'accord » or « à discuter » per theme, and may change their mind while the vote is open.
+A theme is « adopté » when more than half of those who voted on it agree, « rejeté » when
+more than half disagree, and otherwise « à discuter »."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +47,7 @@ from .errors import ScenarioError
 from .levers import Lever, LeverRegistry
 from .results import Results
 from .scenario import Scenario
+from .store import CHOICES
 
 log = logging.getLogger("workbench.panel")
 
@@ -370,4 +377,72 @@ def families(subs: Sequence, registry: LeverRegistry) -> list[Family]:
         distinctive = tuple((levers[j], direction(levers[j], median[levers[j].id]))
                             for j in order[:DISTINCTIVE])
         out.append(Family(letter, members, {k: median[k] for k in registry}, distinctive))
+    return out
+
+
+# -- the vote on the consensus ---------------------------------------------------------------
+
+CHOICE_FR = dict(zip(CHOICES, ("D'accord", "Pas d'accord", "À discuter"), strict=True))
+
+
+def ballot_themes(consensus: Mapping[str, float], registry: LeverRegistry) -> list[str]:
+    """The themes whose levers the consensus moves away from the trend, in the apps' order:
+    what the facilitator puts to the vote."""
+    moved = {lv.theme for lv in registry.values() if consensus.get(lv.id, lv.trend) != lv.trend}
+    return [t for t in registry.themes if t in moved]
+
+
+def moved_levers(consensus: Mapping[str, float], registry: LeverRegistry,
+                 theme: str) -> list[Lever]:
+    """The levers of ``theme`` that the consensus moves."""
+    return [lv for lv in ordered_levers(registry)
+            if lv.theme == theme and consensus.get(lv.id, lv.trend) != lv.trend]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The votes on one theme of the consensus."""
+
+    theme: str
+    label_fr: str
+    accord: int
+    desaccord: int
+    a_discuter: int
+
+    @property
+    def total(self) -> int:
+        return self.accord + self.desaccord + self.a_discuter
+
+    @property
+    def verdict(self) -> str:
+        """``adopte`` (more than half agree), ``rejete`` (more than half disagree),
+        ``a_discuter`` (no majority either way) or ``aucun`` (nobody has voted)."""
+        if not self.total:
+            return "aucun"
+        if 2 * self.accord > self.total:
+            return "adopte"
+        if 2 * self.desaccord > self.total:
+            return "rejete"
+        return "a_discuter"
+
+    @property
+    def sentence_fr(self) -> str:
+        t = self.total
+        if not t:
+            return "Pas encore de vote."
+        counts = (f"{self.accord} d'accord, {self.desaccord} pas d'accord, "
+                  f"{self.a_discuter} à discuter")
+        return {"adopte": f"Adopté : plus de la moitié est d'accord ({counts}).",
+                "rejete": f"Rejeté : plus de la moitié n'est pas d'accord ({counts}).",
+                "a_discuter": f"Pas de majorité : à discuter ({counts})."}[self.verdict]
+
+
+def tally(votes: Sequence, themes: Sequence[str], registry: LeverRegistry) -> list[Tally]:
+    """One :class:`Tally` per theme of the ballot, from the store's votes (each person's
+    latest choice per theme)."""
+    out = []
+    for theme in themes:
+        chosen = [v.choice for v in votes if v.theme == theme]
+        label = registry.themes.get(theme, {}).get("fr", theme)
+        out.append(Tally(theme, label, *(chosen.count(c) for c in CHOICE_FR)))
     return out

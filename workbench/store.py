@@ -69,12 +69,13 @@ from .text import (  # noqa: F401  (the limits are re-exported: the store's cons
     clean_text,
 )
 
-__all__ = ["Draft", "Store", "StoreError", "Submission", "WorkshopSession", "current_futures",
-           "format_code", "parse_code", "pseudonym_key"]
+__all__ = ["Ballot", "Draft", "Store", "StoreError", "Submission", "Vote", "WorkshopSession",
+           "current_futures", "format_code", "parse_code", "pseudonym_key"]
 
 ENV_URL = "FABRIQUE_DATABASE_URL"
 SQLITE_FILE = "fabrique.sqlite3"
-SCHEMA_VERSION = 3  # 2: submissions carry the participant (workbench.identity); 3: drafts
+SCHEMA_VERSION = 4  # 2: submissions carry the participant (workbench.identity); 3: drafts;
+# 4: the vote on the consensus (ballots, votes)
 BUSY_TIMEOUT_S = 15
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -90,6 +91,11 @@ MSG_UNKNOWN_SESSION = "Aucun atelier ne correspond à ce code."
 MSG_CLOSED = "Cet atelier est fermé : il n'accepte plus de nouveaux scénarios."
 MSG_PSEUDONYM_TAKEN = ("Ce pseudonyme est déjà pris dans cet atelier par quelqu'un d'autre : "
                        "ajoutez une initiale ou choisissez-en un autre.")
+MSG_NO_BALLOT = "Aucun vote n'est ouvert en ce moment dans cet atelier."
+MSG_BALLOT_CHANGED = ("Le consensus soumis au vote vient de changer : relisez-le, puis "
+                      "donnez votre avis.")
+CHOICES = ("accord", "desaccord", "a_discuter")  # d'accord, pas d'accord, à discuter
+MAX_THEMES = 32
 MSG_UNAVAILABLE = ("L'enregistrement est momentanément impossible. Réessayez dans un instant ; "
                    "si cela continue, prévenez l'animateur.")
 
@@ -163,6 +169,54 @@ drafts_table = Table(
     Column("updated", _UTCDateTime(), nullable=False),
     CheckConstraint(f"length(data) <= {MAX_DRAFT}", name="ck_draft_data"),
 )
+
+# The vote on the consensus: the facilitator puts the panel's consensus (its share code) to
+# the vote, theme by theme; each participant gives one choice per theme, which they may
+# change while the vote is open. A new consensus put to the vote replaces the ballot; the
+# votes on an older consensus are kept but no longer counted.
+ballots_table = Table(
+    "fabrique_ballots", metadata,
+    Column("session_code", String(CODE_LENGTH), ForeignKey("fabrique_sessions.code"),
+           primary_key=True),
+    Column("share_code", String(MAX_SHARE_CODE), nullable=False),  # the consensus voted on
+    Column("themes", Text, nullable=False),  # JSON list of the theme ids put to the vote
+    Column("opened", _UTCDateTime(), nullable=False),
+    Column("open", Boolean, nullable=False),
+)
+
+votes_table = Table(
+    "fabrique_votes", metadata,
+    Column("session_code", String(CODE_LENGTH), ForeignKey("fabrique_sessions.code"),
+           primary_key=True),
+    Column("participant", String(MAX_META), primary_key=True),  # identity.participant_id
+    Column("theme", String(MAX_META), primary_key=True),
+    Column("share_code", String(MAX_SHARE_CODE), nullable=False),
+    Column("choice", String(16), nullable=False),
+    Column("updated", _UTCDateTime(), nullable=False),
+    CheckConstraint("choice IN ('accord', 'desaccord', 'a_discuter')", name="ck_vote_choice"),
+)
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """The consensus a session is voting on."""
+
+    session_code: str
+    share_code: str
+    themes: tuple[str, ...]
+    opened: datetime  # timezone-aware UTC
+    open: bool
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One participant's choice on one theme of the consensus."""
+
+    participant: str
+    theme: str
+    choice: str  # one of CHOICES
+    share_code: str
+    updated: datetime
 
 
 @dataclass(frozen=True)
@@ -300,6 +354,11 @@ def _check_levers(levers: object) -> dict[str, float]:
 def _to_session(row) -> WorkshopSession:
     return WorkshopSession(code=row.code, title=row.title, created=row.created,
                            open=bool(row.open))
+
+
+def _to_ballot(row) -> Ballot:
+    return Ballot(row.session_code, row.share_code, tuple(json.loads(row.themes)),
+                  row.opened, bool(row.open))
 
 
 def _to_submission(row) -> Submission:
@@ -630,6 +689,86 @@ class Store:
         with self._db("removing a draft", write=True) as conn:
             conn.execute(delete(drafts_table).where(drafts_table.c.owner == owner))
 
+    # -- the vote on the consensus --------------------------------------------------------
+
+    def open_ballot(self, session_code: str, share_code: str, themes) -> Ballot:
+        """Put a consensus (its share code) to the vote on ``themes``, replacing any
+        earlier ballot of the session."""
+        code = self.get_session(session_code).code
+        share_code = _check_meta(share_code, "share_code", MAX_SHARE_CODE)
+        themes = tuple(dict.fromkeys(_check_meta(t, "theme", MAX_META) for t in themes))
+        if not 1 <= len(themes) <= MAX_THEMES:
+            raise StoreError(f"a ballot needs 1..{MAX_THEMES} themes, got {len(themes)}",
+                             "Le consensus ne change aucun levier : rien à soumettre au vote.")
+        opened = datetime.now(UTC)
+        row = {"share_code": share_code, "themes": json.dumps(list(themes)),
+               "opened": opened, "open": True}
+        dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
+        stmt = dialect(ballots_table).values(session_code=code, **row)
+        stmt = stmt.on_conflict_do_update(index_elements=[ballots_table.c.session_code],
+                                          set_=row)
+        with self._db("opening a vote", write=True) as conn:
+            conn.execute(stmt)
+        return Ballot(code, share_code, themes, opened, True)
+
+    def close_ballot(self, session_code: str) -> None:
+        """End the vote: the choices made stay counted, no new one is taken."""
+        code = parse_code(session_code)
+        with self._db("closing a vote", write=True) as conn:
+            conn.execute(update(ballots_table).where(ballots_table.c.session_code == code)
+                         .values(open=False))
+
+    def ballot(self, session_code: str) -> Ballot | None:
+        """The session's ballot (open or closed), or None if no vote was ever opened."""
+        code = parse_code(session_code)
+        with self._db("reading a vote", write=False) as conn:
+            row = conn.execute(select(ballots_table)
+                               .where(ballots_table.c.session_code == code)).first()
+        return None if row is None else _to_ballot(row)
+
+    def vote(self, session_code: str, participant: str, theme: str, choice: str,
+             share_code: str) -> Vote:
+        """Record (or change) ``participant``'s choice on ``theme`` of the consensus
+        ``share_code``; refused in French when no vote is open or the consensus changed."""
+        code = parse_code(session_code)
+        participant = _check_meta(participant, "participant", MAX_META)
+        if choice not in CHOICES:
+            raise StoreError(f"vote choice {choice!r:.40} is not one of {CHOICES}",
+                             "Ce choix n'existe pas.")
+        updated = datetime.now(UTC)
+        with self._db("recording a vote", write=True) as conn:
+            row = conn.execute(select(ballots_table)
+                               .where(ballots_table.c.session_code == code)).first()
+            ballot = None if row is None else _to_ballot(row)
+            if ballot is None or not ballot.open:
+                raise StoreError(f"no open ballot in session {code}", MSG_NO_BALLOT)
+            if share_code != ballot.share_code:
+                raise StoreError("vote on another consensus than the ballot's",
+                                 MSG_BALLOT_CHANGED)
+            if theme not in ballot.themes:
+                raise StoreError(f"theme {theme!r:.40} is not on the ballot",
+                                 "Ce thème n'est pas soumis au vote.")
+            values = {"share_code": share_code, "choice": choice, "updated": updated}
+            dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
+            stmt = dialect(votes_table).values(session_code=code, participant=participant,
+                                               theme=theme, **values)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[votes_table.c.session_code, votes_table.c.participant,
+                                votes_table.c.theme], set_=values))
+        return Vote(participant, theme, choice, share_code, updated)
+
+    def votes(self, session_code: str) -> list[Vote]:
+        """The choices counted in the session's ballot: those on its consensus."""
+        code = parse_code(session_code)
+        with self._db("reading the votes", write=False) as conn:
+            rows = conn.execute(
+                select(votes_table).join(ballots_table, (
+                    ballots_table.c.session_code == votes_table.c.session_code)
+                    & (ballots_table.c.share_code == votes_table.c.share_code))
+                .where(votes_table.c.session_code == code)
+                .order_by(votes_table.c.theme, votes_table.c.participant)).all()
+        return [Vote(r.participant, r.theme, r.choice, r.share_code, r.updated) for r in rows]
+
     def current(self, session_code: str) -> list[Submission]:
         """A session's current futures: each participant's latest, by id (the Plénière,
         the consensus and the export count people, not clicks)."""
@@ -679,5 +818,5 @@ def _migrate(conn: Connection, found: int) -> None:
     if found < 2:  # schema 1 had no participant: its rows keep "" (each counts alone)
         conn.execute(sql_text("ALTER TABLE fabrique_submissions ADD COLUMN participant "
                           f"VARCHAR({MAX_META}) NOT NULL DEFAULT ''"))
-    # schema 3 added fabrique_drafts, which create_all has just made
+    # schema 3 added fabrique_drafts, schema 4 the ballots and votes: create_all made them
     conn.execute(update(schema_table).values(version=SCHEMA_VERSION))

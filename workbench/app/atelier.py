@@ -33,9 +33,11 @@ from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, 
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .draft import DraftKeeper
+from .report import lever_value
 from .sharing import own_layout, share_alike
 from .state import LeverState
 from .styles import stylesheet
+from .vote import VoteBox
 
 log = logging.getLogger("workbench.app.atelier")
 
@@ -50,12 +52,6 @@ CSS = stylesheet("base", "atelier")
 
 def _lever_decimals(lv) -> int:
     return max(0, -int(np.floor(np.log10(lv.step)))) if lv.step < 1 else 0
-
-
-def _lever_value(lv, value: float) -> str:
-    unit = lv.unit_fr
-    number = format_number(value, _lever_decimals(lv))
-    return f"{number}\u202f%" if unit == "%" else f"{number}\u00a0{unit}"
 
 
 class LeverControl:
@@ -87,7 +83,7 @@ class LeverControl:
             f'<span class="fab-trend-mark" style="left:{pos:.1f}%">▲</span>'
             f'<span class="fab-trend-text" style="left:{pos:.1f}%;'
             f'transform:translateX({shift})"><span class="fab-trend-arrow">▲ </span>'
-            f"tendanciel : {esc(_lever_value(lever, lever.trend))}</span></div>")
+            f"tendanciel : {esc(lever_value(lever, lever.trend))}</span></div>")
         # the page names the slider after this label and speaks its value with the unit
         # (the fabrique template's script: ipywidgets gives the handle neither)
         head = html_widget(f'<div class="fab-lever-head"><span class="fab-lever-label" '
@@ -121,7 +117,7 @@ class LeverControl:
             self.slider.value = value
         finally:
             self._muted = False
-        self.value.value = esc(_lever_value(self.lever, value))
+        self.value.value = esc(lever_value(self.lever, value))
 
 
 class Atelier(WorkshopApp):
@@ -293,7 +289,9 @@ class Atelier(WorkshopApp):
         self.heartbeat = W.HTML(value="", layout=W.Layout(display="none"))
         self.heartbeat.add_class("fab-heartbeat")
         self._beats = 0
-        self.widget = W.VBox([style, title, self.join_box, toolbar, self.notice, cols,
+        self.vote = VoteBox(self)  # shown when the facilitator puts the consensus to the vote
+        self.widget = W.VBox([style, title, self.join_box, self.vote.widget, toolbar,
+                              self.notice, cols,
                               self.bar, self.heartbeat],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("fab2030")
@@ -359,6 +357,8 @@ class Atelier(WorkshopApp):
             query["atelier"] = self.session_code
         self.heartbeat.value = (f'<span class="fab-beat" data-beat="{self._beats}" '
                                 f'data-query="{esc(urlencode(query))}"></span>')
+        if self.session_code or self.vote.share_code:
+            self.vote.check()  # an open vote appears within a beat
 
     def _start_heartbeat(self) -> None:
         import asyncio
@@ -555,6 +555,7 @@ class Atelier(WorkshopApp):
         for w in (self.join_code, self.join_name, self.join_group, self.join_button):
             w.disabled = True
         self.drafts.changed(now=True)
+        self.vote.check()
         return True
 
     @property

@@ -64,6 +64,7 @@ from .report import (
     comparison_table,
     date_fr,
     jitter,
+    lever_change_item,
     lever_value,
     scorecard_table,
     session_report,
@@ -73,6 +74,7 @@ from .report import (
 )
 from .sharing import own_layout, share_alike
 from .styles import stylesheet
+from .vote import BallotControl
 
 log = logging.getLogger("workbench.app.pleniere")
 
@@ -258,6 +260,7 @@ class Pleniere(WorkshopApp):
         self.spread_html = html_widget("", "fab-spread-box")
         self.consensus_html = html_widget("", "fab-consensus-box")
         self.families_html = html_widget("", "fab-families-box")
+        self.ballot = BallotControl(self)
         self.export_button = W.Button(description="Exporter", button_style="success",
                                       tooltip="Tableur IAMC et rapport HTML de la séance")
         self.export_button.add_class("fab-export")
@@ -267,6 +270,7 @@ class Pleniere(WorkshopApp):
             self.join_html, actions, self.confirm_box, self.status_msg, cols,
             html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
+            html_widget("<h3>Le vote sur le consensus</h3>"), self.ballot.widget,
             html_widget("<h2>Les familles de futurs</h2>"), self.families_html,
             html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
@@ -479,7 +483,9 @@ class Pleniere(WorkshopApp):
         if self.session is None:
             return 0
         code = self.session.code
-        return self._receive(code, self.store.submissions(code, after_id=self.last_id))
+        n = self._receive(code, self.store.submissions(code, after_id=self.last_id))
+        self.ballot.refresh()  # the live tally of the vote on the consensus
+        return n
 
     def refresh(self) -> int:
         """« Rafraîchir »: poll now; a failure is a French message, not an error."""
@@ -637,14 +643,13 @@ class Pleniere(WorkshopApp):
             self.consensus_html.value = ('<p class="fab-help">' + esc(french_spacing(
                 "Le consensus apparaîtra avec les premiers futurs reçus.")) + "</p>")
             return
+        self.ballot.consensus = consensus
         code = share_code(consensus, registry)
         # with the session's code while it is open, so the room can send variants of it
         link = self.participants_link(self.session.code if self.session.open else None,
                                       futur=code)
-        changed = [f"<li>{esc(lv.label_fr)} : <strong>"
-                   f"{esc(lever_value(lv, consensus.levers[lv.id]))}</strong> "
-                   f'<span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span>'
-                   "</li>" for lv in self.levers if consensus.levers[lv.id] != lv.trend]
+        changed = [lever_change_item(lv, consensus.levers[lv.id])
+                   for lv in self.levers if consensus.levers[lv.id] != lv.trend]
         changes = (f"<ul>{''.join(changed)}</ul>" if changed
                    else "<p>Le consensus reste au tendanciel.</p>")
         self.consensus_html.value = (
@@ -786,6 +791,9 @@ class Pleniere(WorkshopApp):
                     None, partial(self.store.submissions, code, after_id=after))
                 if self._alive():
                     self._receive(code, new)
+                vote = await loop.run_in_executor(None, self.ballot.read)
+                if self._alive():
+                    self.ballot.show(*vote)  # the live tally of the vote on the consensus
                 failures = 0
                 self._poll_failed(False)
             except Exception:

@@ -74,6 +74,12 @@ def lever_value(lv: Lever, value: float) -> str:
     return f"{number}{NNBSP}%" if lv.unit_fr == "%" else f"{number}\u00a0{lv.unit_fr}"
 
 
+def lever_change_item(lv: Lever, value: float) -> str:
+    """``<li>`` « label : value (tendanciel …) » of a lever moved from its trend (escaped)."""
+    return (f"<li>{esc(lv.label_fr)} : <strong>{esc(lever_value(lv, value))}</strong>"
+            f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span></li>')
+
+
 def _unit_html(unit: str) -> str:
     """`` (personnes)`` after an indicator's label; nothing for a percentage."""
     return "" if unit == "%" else f' <span class="fab-unit">({esc(unit_fr(unit))})</span>'
@@ -394,9 +400,8 @@ def _participant_html(run: PanelRun, sub, variables: Sequence[Variable],
                     f"<td>{esc(format_value(v50, var.unit, nd))}</td>"
                     f"<td>{esc(format_change(t30, v30, var.unit, nd))}</td></tr>")
     values = submission_values(sub, registry)
-    choices = [f"<li>{esc(lv.label_fr)} : <strong>{esc(lever_value(lv, values[lv.id]))}</strong>"
-               f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span>'
-               "</li>" for lv in ordered_levers(registry) if values[lv.id] != lv.trend]
+    choices = [lever_change_item(lv, values[lv.id]) for lv in ordered_levers(registry)
+               if values[lv.id] != lv.trend]
     choices_html = (f"<ul>{''.join(choices)}</ul>" if choices
                     else "<p>Tous les leviers au tendanciel.</p>")
     score = "".join(f"<li>{status_badge(v)} {esc(v.target.label_fr)}</li>"
@@ -452,9 +457,7 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
     count = f"{n} futur{plural} reçu{plural}" if n else "aucun futur reçu"
     title = f"Fabrique 2030 — {session.title}"
     code = share_code(run.consensus, registry)
-    changed = [f"<li>{esc(lv.label_fr)} : <strong>"
-               f"{esc(lever_value(lv, run.consensus.levers[lv.id]))}</strong>"
-               f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span></li>'
+    changed = [lever_change_item(lv, run.consensus.levers[lv.id])
                for lv in ordered_levers(registry) if run.consensus.levers[lv.id] != lv.trend]
     consensus_changes = (f"<p>Ce qui change par rapport au tendanciel :</p><ul>{''.join(changed)}"
                          "</ul>" if changed else "<p>Le consensus reste au tendanciel.</p>")
