@@ -67,13 +67,13 @@ def tally_rows(plen) -> dict[str, str]:
 def test_the_room_votes_on_the_consensus_theme_by_theme(engine, store, room):
     plen, session, themes = room
     camille = participant(engine, store, session.code, "Camille")
-    assert camille.vote.widget.layout.display == "none"  # no vote yet: nothing shown
+    assert not camille.vote.shown  # no vote yet: nothing shown
     plen.poll()
     assert "Pas encore de vote" in shown(plen.ballot.tally_html)
     assert plen.ballot.open_vote()
     assert "Vote ouvert" in plen.ballot.msg.value
     camille.beat()  # the next beat shows it
-    assert camille.vote.widget.layout.display is None
+    assert camille.vote.shown
     assert list(camille.vote.choices) == themes
     radio = camille.vote.choices["demographie"]
     assert [o for o, _ in radio.options] == ["D'accord", "Pas d'accord", "À discuter"]
@@ -111,7 +111,7 @@ def test_a_closed_or_replaced_vote_says_so_in_french(engine, store, room):
     plen.ballot.close_vote()
     assert "Vote clos" in plen.ballot.msg.value and plen.ballot.close_button.disabled
     camille.beat()
-    assert camille.vote.widget.layout.display is None  # still shown, closed
+    assert camille.vote.shown  # still shown, closed
     assert "Le vote est clos" in shown(camille.vote.state)
     assert all(r.disabled for r in camille.vote.choices.values())
     camille.vote.choices["demographie"].value = "accord"  # forged through the protocol
@@ -132,9 +132,30 @@ def test_a_closed_or_replaced_vote_says_so_in_french(engine, store, room):
     assert store.votes(session.code) == []
 
 
-def test_a_consensus_at_the_trend_cannot_be_put_to_the_vote(engine, store):
+def test_a_session_with_no_futures_has_nothing_to_put_to_the_vote(engine, store):
     plen = P.Pleniere(engine, store=store)
     assert plen.apply_query(f"jeton={P.facilitator_token()}", "", "")
     plen.open_session("Sans futurs")
     assert not plen.ballot.open_vote()
     assert "qui a reçu des futurs" in plen.ballot.msg.value
+
+
+def test_another_session_never_votes_on_the_previous_consensus(engine, store, room):
+    plen, session, themes = room
+    assert plen.ballot.consensus is not None
+    plen.open_session("Nouvel atelier, sans futurs")
+    assert plen.ballot.consensus is None
+    assert not plen.ballot.open_vote()
+    assert store.ballot(plen.session.code) is None
+
+
+def test_another_person_on_the_device_does_not_see_the_previous_choices(engine, store, room):
+    plen, session, themes = room
+    camille = participant(engine, store, session.code, "Camille")
+    assert plen.ballot.open_vote()
+    camille.beat()
+    camille.vote.choices["demographie"].value = "accord"
+    camille.someone_else()
+    assert not camille.vote.shown and camille.vote.rows.children == ()
+    assert camille.join(session.code, "Dominique")
+    assert camille.vote.shown and camille.vote.choices["demographie"].value is None

@@ -32,8 +32,11 @@ def test_read_back_engine_gives_the_same_results(var):
     path = prebuilt.write()
     assert path.exists() and path.parent == var / "cache"
     assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
-    fresh, kept = Engine(), prebuilt.engine()
-    assert kept is not fresh and kept.variables == fresh.variables
+    fresh = Engine()
+    with pytest.MonkeyPatch.context() as mp:  # read back, not built: building would fail
+        mp.setattr(Engine, "__init__", lambda *a, **k: pytest.fail("built, not read back"))
+        kept = prebuilt.engine()
+    assert kept.variables == fresh.variables
     a = fresh.run_batch(lever_values(fresh)).data
     b = kept.run_batch(lever_values(kept)).data
     assert a.keys() == b.keys()
@@ -83,3 +86,21 @@ def test_a_participant_kernel_never_imports_pandas(var):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_cache_others_may_write_is_not_read(var):
+    path = prebuilt.write()
+    path.parent.chmod(0o777)
+    built = []
+    real_init = Engine.__init__
+
+    def counting(self, *a, **k):
+        built.append(1)
+        real_init(self, *a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Engine, "__init__", counting)
+        assert isinstance(prebuilt.engine(), Engine)
+    assert built == [1]  # built anew, the pickle not opened
+    prebuilt.write()  # writing again makes the folder private
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"

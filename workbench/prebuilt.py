@@ -50,9 +50,14 @@ def write() -> Path:
     """Build the default engine and write it (atomically); older builds are removed."""
     path = cache_file()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)  # a folder made earlier with looser rights, too
     engine = Engine()
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".engine-", delete=False) as out:
-        pickle.dump(engine, out, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(engine, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            os.unlink(out.name)
+            raise
     os.replace(out.name, path)
     for old in path.parent.glob("engine-*.pickle"):
         if old != path:
@@ -60,11 +65,24 @@ def write() -> Path:
     return path
 
 
+def _private(path: Path) -> bool:
+    """Whether ``path`` and its folder belong to this user and nobody else may write them
+    (a pickle runs code when it is read)."""
+    for p in (path.parent, path):
+        st = p.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+    return True
+
+
 def engine() -> Engine:
     """The default engine: read from the cache when one matches, else built here (with
     pandas) — a kernel started before the server wrote the cache still works."""
     path = cache_file()
     try:
+        if not _private(path):
+            log.warning("%s is not this user's private file: building an engine", path.name)
+            return Engine()
         with open(path, "rb") as f:
             found = pickle.load(f)
         if isinstance(found, Engine):

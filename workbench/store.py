@@ -737,7 +737,9 @@ class Store:
                              "Ce choix n'existe pas.")
         updated = datetime.now(UTC)
         with self._db("recording a vote", write=True) as conn:
-            row = conn.execute(select(ballots_table)
+            # locked until the vote is stored: a vote closed or replaced meanwhile is refused
+            # (SQLite's writes are serialised already; PostgreSQL reads committed rows)
+            row = conn.execute(select(ballots_table).with_for_update()
                                .where(ballots_table.c.session_code == code)).first()
             ballot = None if row is None else _to_ballot(row)
             if ballot is None or not ballot.open:

@@ -762,6 +762,7 @@ class Atelier(WorkshopApp):
             self.join_msg.value = self.submit_msg.value = self.share.value = ""
             self.state.restore(self.levers.trend_values())
             self._show_levers()
+            self.vote.reset()
         self.fresh_button.layout.display = "none"
         self.notice.value = message_html("La page repart de zéro pour vous. Rejoignez "
                                          "l'atelier avec votre propre pseudonyme.", ok=True)

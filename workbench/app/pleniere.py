@@ -398,6 +398,7 @@ class Pleniere(WorkshopApp):
             self._drop_row(sub_id)
         self.submissions, self.rows, self.last_id, self.sent = [], {}, 0, 0
         self.compare_run = self.exported = None
+        self.ballot.consensus = None  # never another session's consensus to the vote
         self.list_box.children = ()
         self.export_msg.value = self.status_msg.value = self.session_msg.value = ""
         self.cancel_close()
@@ -639,11 +640,11 @@ class Pleniere(WorkshopApp):
             return
         registry = self.engine.levers
         consensus = run.consensus
+        self.ballot.consensus = consensus if self.submissions else None
         if not self.submissions:
             self.consensus_html.value = ('<p class="fab-help">' + esc(french_spacing(
                 "Le consensus apparaîtra avec les premiers futurs reçus.")) + "</p>")
             return
-        self.ballot.consensus = consensus
         code = share_code(consensus, registry)
         # with the session's code while it is open, so the room can send variants of it
         link = self.participants_link(self.session.code if self.session.open else None,
@@ -791,8 +792,8 @@ class Pleniere(WorkshopApp):
                     None, partial(self.store.submissions, code, after_id=after))
                 if self._alive():
                     self._receive(code, new)
-                vote = await loop.run_in_executor(None, self.ballot.read)
-                if self._alive():
+                vote = await loop.run_in_executor(None, self.ballot.read, code)
+                if self._alive() and self.session is not None and self.session.code == code:
                     self.ballot.show(*vote)  # the live tally of the vote on the consensus
                 failures = 0
                 self._poll_failed(False)

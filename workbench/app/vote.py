@@ -23,9 +23,9 @@ from ..scenario import scenario_from_code, share_code
 from ..text import escape as esc
 from .base import html_widget, message_html
 from .report import lever_change_item
-from .sharing import own_layout
 
 log = logging.getLogger(__name__)
+HIDDEN = "fab-vote-hidden"
 
 VOTE_HELP = ("L'animateur soumet au vote le futur de consensus du panel. Pour chaque thème, "
              "dites si vous êtes d'accord avec ce qu'il change ; vous pouvez changer d'avis "
@@ -45,11 +45,23 @@ class VoteBox:
         self.messages: dict[str, W.HTML] = {}
         self.rows = W.VBox([])
         self.state = html_widget()  # « le vote est clos » once the facilitator closes it
-        self.widget = own_layout(W.VBox([
+        # shown and hidden by a class, so that its layout stays shared (sharing.py)
+        self.widget = W.VBox([
             html_widget("<h2>Vote sur le futur de consensus</h2><p class='fab-help'>"
-                        + esc(french_spacing(VOTE_HELP)) + "</p>"), self.state, self.rows],
-            layout=W.Layout(display="none")))
+                        + esc(french_spacing(VOTE_HELP)) + "</p>"), self.state, self.rows])
         self.widget.add_class("fab-vote")
+        self.widget.add_class(HIDDEN)
+
+    def reset(self) -> None:
+        """Nothing of the previous person's vote on a shared device (« autre personne »)."""
+        self.share_code, self.opened, self.choices, self.messages = "", None, {}, {}
+        self.rows.children = ()
+        self.state.value = ""
+        self.widget.add_class(HIDDEN)
+
+    @property
+    def shown(self) -> bool:
+        return HIDDEN not in self.widget._dom_classes
 
     def check(self) -> None:
         """Show the session's vote, open or closed (the Atelier's beat calls this); nothing
@@ -63,7 +75,7 @@ class VoteBox:
         if ballot is None:
             if self.share_code:
                 self.share_code = ""
-                self.widget.layout.display = "none"
+                self.widget.add_class(HIDDEN)
             return
         if (ballot.share_code, ballot.opened) != (self.share_code, self.opened):
             self._show(ballot)
@@ -80,8 +92,12 @@ class VoteBox:
         except WorkbenchError:
             log.warning("the ballot's consensus could not be read", exc_info=True)
             return
-        mine = {v.theme: v.choice for v in app.store.votes(app.session_code)
-                if v.participant == app.participant}
+        try:
+            mine = {v.theme: v.choice for v in app.store.votes(app.session_code)
+                    if v.participant == app.participant}
+        except WorkbenchError:
+            log.info("could not read this participant's votes", exc_info=True)
+            return
         self.share_code, self.opened = ballot.share_code, ballot.opened
         self.state.value = ""
         self.choices, self.messages, rows = {}, {}, []
@@ -102,7 +118,7 @@ class VoteBox:
             row.add_class("fab-vote-theme")
             rows.append(row)
         self.rows.children = rows
-        self.widget.layout.display = None
+        self.widget.remove_class(HIDDEN)
 
     def vote(self, theme: str, choice: str | None) -> bool:
         """Store this participant's choice on ``theme``; a French message says how it went."""
@@ -182,15 +198,13 @@ class BallotControl:
 
     def refresh(self) -> None:
         """The tally of the session's vote, now."""
-        self.show(*self.read())
+        if self.app.session is not None:
+            self.show(*self.read(self.app.session.code))
 
-    def read(self) -> tuple:
-        """The session's ballot and votes (the store's reads only: the Plénière's poll loop
-        runs this in a thread, then :meth:`show` in the kernel's loop)."""
+    def read(self, code: str) -> tuple:
+        """Session ``code``'s ballot and votes (the store's reads only: the Plénière's poll
+        loop runs this in a thread, then :meth:`show` in the kernel's loop)."""
         app = self.app
-        if app.session is None:
-            return None, []
-        code = app.session.code
         ballot = app.store.ballot(code)
         return ballot, (app.store.votes(code) if ballot is not None else [])
 

@@ -121,7 +121,7 @@ class FabriqueServer(Voila):
 
         try:
             self.log.info("Moteur préparé pour les noyaux : %s", prebuilt.write().name)
-        except OSError:  # each kernel builds its own, as before: slower, never wrong
+        except Exception:  # each kernel builds its own, as before: slower, never wrong
             self.log.warning("Le moteur n'a pas pu être préparé d'avance", exc_info=True)
 
     def init_settings(self):
