@@ -478,6 +478,13 @@ class Store:
         except SQLAlchemyError as err:
             raise self._failure(action, err) from err
 
+    def _upsert(self, table: Table, key: Mapping, values: Mapping):
+        """INSERT … ON CONFLICT (the primary key ``key``) DO UPDATE ``values``, in this
+        backend's dialect."""
+        dialect = sqlite_insert if self._backend == "sqlite" else pg_insert
+        return dialect(table).values(**key, **values).on_conflict_do_update(
+            index_elements=[table.c[k] for k in key], set_=dict(values))
+
     def _failure(self, action: str, err: Exception) -> StoreError:
         orig = getattr(err, "orig", None) or err
         first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
@@ -660,10 +667,7 @@ class Store:
             raise StoreError(f"draft is {len(raw)} characters long (at most {MAX_DRAFT})",
                              "Le brouillon est trop long.")
         updated = datetime.now(UTC)
-        dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
-        stmt = dialect(drafts_table).values(owner=owner, data=raw, updated=updated)
-        stmt = stmt.on_conflict_do_update(index_elements=[drafts_table.c.owner],
-                                          set_={"data": raw, "updated": updated})
+        stmt = self._upsert(drafts_table, {"owner": owner}, {"data": raw, "updated": updated})
         with self._db("saving a draft", write=True) as conn:
             conn.execute(stmt)
         return Draft(owner=owner, data=json.loads(raw), updated=updated)
@@ -703,10 +707,7 @@ class Store:
         opened = datetime.now(UTC)
         row = {"share_code": share_code, "themes": json.dumps(list(themes)),
                "opened": opened, "open": True}
-        dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
-        stmt = dialect(ballots_table).values(session_code=code, **row)
-        stmt = stmt.on_conflict_do_update(index_elements=[ballots_table.c.session_code],
-                                          set_=row)
+        stmt = self._upsert(ballots_table, {"session_code": code}, row)
         with self._db("opening a vote", write=True) as conn:
             conn.execute(stmt)
         return Ballot(code, share_code, themes, opened, True)
@@ -751,12 +752,9 @@ class Store:
                 raise StoreError(f"theme {theme!r:.40} is not on the ballot",
                                  "Ce thème n'est pas soumis au vote.")
             values = {"share_code": share_code, "choice": choice, "updated": updated}
-            dialect = (sqlite_insert if self._backend == "sqlite" else pg_insert)
-            stmt = dialect(votes_table).values(session_code=code, participant=participant,
-                                               theme=theme, **values)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=[votes_table.c.session_code, votes_table.c.participant,
-                                votes_table.c.theme], set_=values))
+            conn.execute(self._upsert(votes_table, {"session_code": code,
+                                                    "participant": participant,
+                                                    "theme": theme}, values))
         return Vote(participant, theme, choice, share_code, updated)
 
     def votes(self, session_code: str) -> list[Vote]:
