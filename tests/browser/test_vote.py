@@ -39,7 +39,10 @@ def test_the_room_votes_on_the_consensus_from_a_phone(browser, voila_server, tok
                          key=uuid.uuid4().hex)
         page.wait_for_function("() => document.querySelector('.fab-counter [data-count]')"
                                "?.dataset.count === '3'", timeout=20_000)
-        assert "Pas encore de vote" in normalise(page.inner_text(".fab-vote-tally"))
+        # the vote's state is shown with the session (it was read before the futures came)
+        page.wait_for_function("() => /Pas encore de vote/.test("
+                               "document.querySelector('.fab-vote-tally')?.innerText)",
+                               timeout=20_000)
 
         # the participant has joined before the vote opens: nothing is shown yet
         part = phone.new_page()

@@ -405,6 +405,10 @@ class Pleniere(WorkshopApp):
         self.session_box.layout.display = None
         self.refresh_sessions()
         self._show_session()
+        try:  # the vote's state with the session's code, before its futures are counted
+            self.ballot.refresh()
+        except Exception:
+            log.exception("reading the vote of session %r failed", code)
         self.update_panel()
         self.refresh()
         return True
