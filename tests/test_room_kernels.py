@@ -261,3 +261,23 @@ def test_a_kernel_s_request_is_kept_until_it_listens_and_no_longer():
         Voila._waiters.update(waiters)
         Voila._cache.clear()
         Voila._cache.update(cache)
+
+
+def test_the_start_up_fill_does_not_wait_for_quiet_on_a_machine_just_booted():
+    """time.monotonic() counts from the boot: at 20 s of uptime, with refills waiting for
+    an hour of quiet, the start-up fill still starts every seat at once (CI saw a room
+    never fill on a machine booted 22 minutes before)."""
+
+    async def scenario():
+        room = Room()
+        room.refill_quiet = 3600.0
+        room.now = 20.0
+        room.fill_if_needed(delay=0, notebook_name=NB)
+        await make_ready(room, await started(room, 2))
+        assert len(room._pools[NB]) == 2
+        # a hand-out, though, is an arrival: its refill waits for the quiet
+        await room.get_rendered_notebook(NB)
+        await settle()
+        assert len(room.kernels) == 2 and len(room._pools[NB]) == 1
+
+    run(scenario())

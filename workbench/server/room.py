@@ -22,6 +22,7 @@ which on 2 cores overruns start-up timeouts. So here:
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from typing import Any
@@ -92,8 +93,11 @@ class RoomMixin:
         self._stopping: set[str] = set()  # being shut down: leaving, not counted at the cap
         self._notebook_of: dict[str, str] = {}  # handed-out kernel -> its notebook
         self._failures: dict[str, int] = {}
-        self._last_arrival = 0.0
-        self._last_waiter = 0.0
+        # never, not the clock's zero: time.monotonic() counts from the machine's boot, and
+        # on a machine booted less than ``refill_quiet`` ago the start-up fill would wait
+        # for a quiet that had already lasted since the boot (CI, a fresh server)
+        self._last_arrival = -math.inf
+        self._last_waiter = -math.inf
         # kernel id -> when a page last had it: handed out, or seen connected by the culler
         self._last_seen: dict[str, float] = {}
         self._connected_once: set[str] = set()
