@@ -356,3 +356,27 @@ def test_the_reload_button_prefers_the_draft_to_its_older_beat(engine, store, mo
     monkeypatch.setattr(store, "save_draft", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     app.controls["home_care_share"].slider.value = 80  # the store fails: nothing shown
     assert not app.drafts.saved and "revenu" not in app.notice.value
+
+
+def test_a_change_says_whether_it_serves_the_territory_in_words_and_colour(app):
+    """Denser building takes less land: its card says « mieux », in green and in words;
+    more land taken says « moins bien »; a population change is shown, never judged."""
+    def judged(widget_html: str, variable: str) -> str | None:
+        # each figure's own HTML: from its data-variable to the next figure's
+        blocks = dict(re.findall(r'data-variable="([^"]+)">(.*?)(?=data-variable=|\Z)',
+                                 html.unescape(widget_html), re.S))
+        found = re.search(r'data-judge="([^"]+)">([^<]+)<', blocks[variable])
+        return found.group(2) if found else None
+
+    lead = " ".join(w.value for w in _walk(app.widget) if isinstance(w, W.HTML))
+    assert "fab-trend-explained" in lead and "Le tendanciel, c'est le futur" in html.unescape(
+        lead)
+    assert judged(app.cards.value, "Land Use|NAF Consumption") is None  # at the trend
+    app.controls["housing_density"].slider.value = 40
+    assert judged(app.cards.value, "Land Use|NAF Consumption") == "mieux"
+    assert 'class="fab-judge fab-mieux"' in app.cards.value
+    assert judged(app.bar.value, "Land Use|NAF Consumption") == "mieux"  # the phone bar
+    app.controls["housing_density"].slider.value = app.levers["housing_density"].min
+    assert judged(app.cards.value, "Land Use|NAF Consumption") == "moins bien"
+    app.controls["net_migration"].slider.value = 2000
+    assert judged(app.cards.value, "Population") is None

@@ -430,10 +430,11 @@ def test_the_page_groups_the_futures_into_families_and_runs_their_medians(app, s
 def _three_futures(app, store, engine):
     session = app.open_session("Atelier <i>export</i>")
     submit(store, engine, session.code, "Zoé <i>", f"Vivre chez soi {SCRIPT}",
-           home_care_share=70)
+           participant="p-zoe-4f1c", home_care_share=70)
     submit(store, engine, session.code, "Léo", "Plus de médiation.\n\nEt des jeunes.",
-           group="G2", digital_mediation=1500)
-    submit(store, engine, session.code, "Ana", "Un territoire ouvert", net_migration=2000)
+           group="G2", participant="p-leo-9a2b", digital_mediation=1500)
+    submit(store, engine, session.code, "Ana", "Un territoire ouvert",
+           participant="p-ana-7d3e", net_migration=2000)
     app.poll()
     return session
 
@@ -442,8 +443,16 @@ def test_export_writes_an_iamc_xlsx_that_pyam_reads_back(app, store, engine, var
     import pyam
 
     _three_futures(app, store, engine)
+    shown = []
+    app.export_msg.observe(lambda change: shown.append(change["new"]), "value")
     xlsx, page = app.export()
     assert xlsx.parent == var / "exports" and xlsx.suffix == ".xlsx" and page.suffix == ".html"
+    # the facilitator sees where the export is, step by step, then the result
+    steps = [re.search(r'data-step="(\d)">([^<]+)<', v).groups() for v in shown[:-1]]
+    assert steps == [("1", "Export en cours (1 sur 3) : calcul des futurs…"),
+                     ("2", "Export en cours (2 sur 3) : écriture du tableur…"),
+                     ("3", "Export en cours (3 sur 3) : rédaction du rapport…")]
+    assert "Export prêt" in shown[-1] and not app.export_button.disabled
     df = pyam.IamDataFrame(xlsx)
     assert set(df.scenario) == {TREND, CONSENSUS, "Zoé <i> (n° 1)", "Léo (n° 2)", "Ana (n° 3)"}
     assert df.model == ["Fabrique 2030"] and df.region == [engine.territory.region]
@@ -453,6 +462,29 @@ def test_export_writes_an_iamc_xlsx_that_pyam_reads_back(app, store, engine, var
     got = df.filter(scenario="Zoé <i> (n° 1)", variable="Ageing|Nursing Home Places",
                     year=2030).data["value"].item()
     assert got == pytest.approx(expected.value("Ageing|Nursing Home Places", 2030))
+    # beside the data: a sheet of lever values per future and one of texts, in French
+    import pandas as pd
+
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert list(sheets) == ["data", "leviers", "textes"]
+    levers = sheets["leviers"].set_index("Scénario")
+    assert list(levers.index) == [TREND, CONSENSUS, "Zoé <i> (n° 1)", "Léo (n° 2)",
+                                  "Ana (n° 3)"]
+    registry = engine.levers
+    home = next(c for c in levers.columns if c.startswith(registry["home_care_share"].label_fr))
+    assert levers.loc["Zoé <i> (n° 1)", home] == 70
+    assert levers.loc["Léo (n° 2)", home] == registry["home_care_share"].trend
+    assert levers.loc[TREND, home] == registry["home_care_share"].trend
+    assert len(levers.columns) == 2 + len(registry)  # pseudonym, group, then every lever
+    texts = sheets["textes"].set_index("Scénario")
+    assert texts.loc["Léo (n° 2)", "Texte"] == "Plus de médiation.\n\nEt des jeunes."
+    assert texts.loc["Léo (n° 2)", "Groupe"] == "G2"
+    # pseudonymised: nothing in it ties a future to a person's device or key
+    keys = {s.participant for s in store.submissions(app.session.code)} - {""}
+    cells = {str(v) for t in sheets.values() for v in [*t.columns, *t.to_numpy().ravel()]}
+    assert keys and not {c for c in cells for k in keys if k in c}
+    assert list(texts.columns) == ["Pseudonyme", "Groupe", "Envoyé le (heure de Paris)",
+                                   "Texte"]
     # the download links carry the same files
     links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"',
                             app.export_msg.value))
@@ -480,14 +512,16 @@ def test_html_report_is_escaped_self_contained_and_printable(app, store, engine)
     for bad in ('src="http', "src='http", 'href="http', "url(http", "@import", "<link",
                 "<iframe", "http://", "https://"):
         assert bad not in report, bad
-    assert "@media print" in report and "page-break-before: always" in report
+    assert "@media print" in report and "columns: 2" in report  # the futures, two a row
     assert report.count("<svg") == 1 + sum(v.app_chart for v in app.variables)
     # one person moved each lever: too few choices for a verdict, and the consensus leaves
     # the three levers at their trend (a lever nobody moved is « pas d'avis », not an accord)
     assert "Large accord sur" not in report and "Trop peu de choix exprimés" in report
-    row = re.search(r'<tr data-lever="home_care_share"[^>]*>.*?</tr>', report).group(0)
-    assert 'data-verdict="peu"' in row and 'data-up="1"' in row and 'data-no-opinion="2"' in row
-    assert "Trop peu d&#x27;avis : 1 personne sur 3 l&#x27;a bougé" in row
+    # in print, the levers too few moved are one sentence, each with how many moved it
+    few = html.unescape(re.search(r'<p class="fab-few">(.*?)</p>', report).group(0))
+    assert "combien sur 3" in few and "Maintien à domicile (1)" in few
+    assert "Médiation numérique (1)" in few and "Fécondité (0)" in few
+    assert '<table class="fab-spread">' not in report  # no lever has a verdict
     assert "Le consensus reste au tendanciel." in report
     assert "Consensus du panel" in report and "Tendanciel" in report
     assert "1er décembre 2026 à 10\xa0h\xa005" in report  # French date, Europe/Paris

@@ -52,3 +52,19 @@ def test_nomenclature_rejects_an_unknown_variable(ref_results):
     with pytest.raises(NomenclatureValidationError) as err:
         dsd.validate(df)
     assert "Menages" in str(err.value.exceptions[0])
+
+
+def test_every_target_agrees_with_the_better_direction_of_its_variable():
+    """The codelist's ``better`` is what the cards' « mieux » / « moins bien » say: a
+    ceiling target (max, max_change) means lower is better, a floor (min) higher."""
+    from workbench.codelist import load_codelist, load_targets
+
+    codelist = load_codelist()
+    for t in load_targets():
+        want = "higher" if t.kind == "min" else "lower"
+        assert codelist[t.variable].better == want, (t.id, t.variable)
+    assert {v.better for v in codelist.values()} <= {None, "lower", "higher"}
+    emissions = codelist["Emissions|Kyoto Gases"]
+    assert emissions.judge(600, 540) == "mieux" and emissions.judge(600, 660) == "moins bien"
+    assert emissions.judge(600, 601) is None  # under 0.5 %: not judged
+    assert codelist["Population"].judge(140_000, 150_000) is None  # neither is better

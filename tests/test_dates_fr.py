@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from workbench.app.report import date_fr, time_fr
+from workbench.format import date_fr, time_fr
 
 NBSP = "\u00a0"
 

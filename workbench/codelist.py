@@ -4,6 +4,7 @@ apps for labels and by the tests against the models' declarations."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,21 @@ class Variable:
     model: str
     app_rank: int | None = None  # shown to workshop participants, in this order
     app_chart: bool = False  # and drawn as a chart against the trend scenario
+    # the direction that serves the territory's targets and its people ("lower" for the
+    # emissions, "higher" for the renewable share…); None where neither is better in
+    # itself (population, dwellings needed): such a change is shown, never judged
+    better: str | None = None
+
+    def judge(self, reference: float, value: float) -> str | None:
+        """``"mieux"`` or ``"moins bien"`` for ``value`` against ``reference`` (the trend),
+        ``None`` for a variable with no better direction or a change under 0.5 %."""
+        if self.better is None or not math.isfinite(reference) or not math.isfinite(value):
+            return None
+        scale = max(abs(reference), abs(value), 1e-12)
+        if abs(value - reference) < 0.005 * scale:
+            return None
+        up = value > reference
+        return "mieux" if up == (self.better == "higher") else "moins bien"
 
 
 @dataclass(frozen=True)
@@ -64,8 +80,14 @@ def load_codelist(folder: str | None = None) -> dict[str, Variable]:
             raise DataError(f"{root / 'variable'}: '{name}' lacks {missing}")
         out[name] = Variable(name, a["unit"], a["description"], a["description_fr"],
                              a["label_fr"], a["model"], a.get("app_rank"),
-                             bool(a.get("app_chart", False)))
+                             bool(a.get("app_chart", False)), _better(name, a.get("better")))
     return out
+
+
+def _better(name: str, value) -> str | None:
+    if value not in (None, "lower", "higher"):
+        raise DataError(f"variable '{name}': better is 'lower' or 'higher', not {value!r}")
+    return value
 
 
 def app_variables(codelist: dict[str, Variable], produced: list[str]) -> list[Variable]:

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from .levers import Lever
 
 NNBSP = "\u202f"  # espace fine insécable: thousands separator, before "%"
 NBSP = "\u00a0"
@@ -99,3 +105,54 @@ def decimals_for(unit: str, value: float) -> int:
     if unit == "%":
         return 1
     return 2 if abs(value) < 10 else 0
+
+
+# -- lever values, dates and people: for the pages, the report and the exports -------------
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+
+
+def decimals(unit: str) -> int:
+    """Decimals shown for an indicator, as in Atelier 2030's cards."""
+    return 1 if unit == "%" else 2 if unit == "persons/household" else 0
+
+
+def lever_value(lv: Lever, value: float) -> str:
+    """A lever value with its French unit and the step's decimals: ``1,85 enfants par femme``."""
+    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
+    number = format_number(value, nd)
+    return f"{number}{NNBSP}%" if lv.unit_fr == "%" else f"{number}\u00a0{lv.unit_fr}"
+
+
+def lever_range(lv: Lever, low: float, high: float) -> str:
+    """``de 1,50 à 2,20 enfants par femme``; ``tous : 59 %`` when everyone chose the same."""
+    if low == high:
+        return f"tous : {lever_value(lv, low)}"
+    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
+    return f"de {format_number(low, nd)} à {lever_value(lv, high)}"
+
+
+def paris_time(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(PARIS)
+
+
+def time_fr(moment: datetime) -> str:
+    """``14 h 05`` (Europe/Paris)."""
+    t = paris_time(moment)
+    return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
+
+
+def date_fr(moment: datetime, with_time: bool = True) -> str:
+    """``21 novembre 2026 à 14 h 05`` (Europe/Paris)."""
+    t = paris_time(moment)
+    day = "1er" if t.day == 1 else str(t.day)
+    text = f"{day} {MONTHS_FR[t.month - 1]} {t.year}"
+    return f"{text} à {time_fr(t)}" if with_time else text
+
+
+def who(sub) -> str:
+    """« pseudonyme (groupe) », unescaped: escape when putting it into HTML."""
+    return f"{sub.pseudonym} ({sub.group})" if sub.group else sub.pseudonym

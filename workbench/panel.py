@@ -53,6 +53,9 @@ log = logging.getLogger("workbench.panel")
 
 TREND, CONSENSUS = "tendanciel", "consensus"
 LABELS_FR = {TREND: "Tendanciel", CONSENSUS: "Consensus du panel"}
+#: « tendanciel » in one sentence, where a page or the report first uses the word
+TREND_EXPLAINED_FR = ("Le tendanciel, c'est le futur où rien ne change de cap : chaque levier "
+                      "suit la tendance d'aujourd'hui. Chaque futur se compare à lui.")
 
 MIN_EXPRESSED = 2  # people who moved a lever, at the least, for the consensus to move it
 MIN_EXPRESSED_SHARE = 0.25  # …and this share of the futures received

@@ -301,3 +301,8 @@ def key_figures(results: Results, variables: Sequence[str], years: Sequence[int]
             [[int(y) for y in years], [labels.get(s, s) for s in names]],
             names=["Année", "Scénario"])
     return pd.DataFrame(rows, index=pd.Index(index, name="Indicateur"), columns=columns)
+
+
+def jitter(sub_id: int, width: float) -> float:
+    """A stable offset in [−width/2, width/2] from the submission id (golden ratio)."""
+    return ((sub_id * 0.6180339887) % 1.0 - 0.5) * width

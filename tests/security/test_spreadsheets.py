@@ -57,9 +57,14 @@ def test_the_pleniere_export_holds_no_formula_and_round_trips(engine, tmp_path, 
     session = app.open_session("Atelier piégé")
     subs = []
     for name in HOSTILE[:4]:  # the store refuses control characters in pseudonyms
-        subs.append(store.submit(session.code, name, engine.levers.trend_values(), "texte",
+        subs.append(store.submit(session.code, name, engine.levers.trend_values(),
+                                 f"{name} https://exemple.test",
                                  share_code="F1x", model_version=wb.__version__,
                                  territory="grand-chambery", key=uuid.uuid4().hex))
+    # a text that is only an address: a text cell still, never a link to follow
+    store.submit(session.code, "Lien", engine.levers.trend_values(), "https://exemple.test/x",
+                 share_code="F1x", model_version=wb.__version__, territory="grand-chambery",
+                 key=uuid.uuid4().hex)
     xlsx, _ = app.export()
     with zipfile.ZipFile(xlsx) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
@@ -71,6 +76,14 @@ def test_the_pleniere_export_holds_no_formula_and_round_trips(engine, tmp_path, 
     expected = {neutralise_cell(f"{s.pseudonym} (n° {s.id})") for s in subs}
     assert expected <= set(df.scenario)
     _cells_are_inert(df.scenario)
+    import pandas as pd
+
+    texts = pd.read_excel(xlsx, sheet_name="textes")  # the texts' sheet, as typed but inert
+    _cells_are_inert(texts["Texte"])
+    _cells_are_inert(texts["Pseudonyme"])
+    with zipfile.ZipFile(xlsx) as z:
+        assert not [n for n in z.namelist() if "hyperlink" in n.lower()
+                    or n.endswith(".rels") and "hyperlink" in z.read(n).decode()]
     if shared:
         assert "&apos;=HYPERLINK" in shared or "'=HYPERLINK" in shared
 

@@ -24,8 +24,16 @@ from .. import __version__, prebuilt
 from ..codelist import app_variables
 from ..engine import Engine
 from ..errors import WorkbenchError
-from ..format import format_change, format_number, format_value, french_spacing, unit_fr
+from ..format import (
+    format_change,
+    format_number,
+    format_value,
+    french_spacing,
+    lever_value,
+    unit_fr,
+)
 from ..identity import kernel_device, participant_id, submission_key
+from ..panel import TREND_EXPLAINED_FR
 from ..scenario import reference_scenarios, scenario_from_code
 from ..scorecard import STATUS_FR, evaluate
 from ..store import MSG_PSEUDONYM_TAKEN
@@ -33,7 +41,7 @@ from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, 
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .draft import DraftKeeper
-from .report import lever_value
+from .report import judgement_html
 from .sharing import own_layout, share_alike
 from .state import LeverState
 from .styles import stylesheet
@@ -156,7 +164,8 @@ class Atelier(WorkshopApp):
                           "Déplacez les curseurs : les conséquences pour 2030 et 2050 "
                           "s'affichent aussitôt, à côté du futur tendanciel. Quand votre futur "
                           "vous convient, dites pourquoi il est souhaitable et envoyez-le."))
-                            + "</p>")
+                            + '</p><p class="fab-help fab-trend-explained">'
+                            + esc(french_spacing(TREND_EXPLAINED_FR)) + "</p>")
         # join
         self.join_code = W.Text(description="", placeholder="Code de l'atelier (ex. ABC-DEF)")
         self.join_name = W.Text(description="", placeholder="Votre pseudonyme")
@@ -450,6 +459,7 @@ class Atelier(WorkshopApp):
         return {"label": esc(var.label_fr),
                 "unit": "" if unit == "%" else f" {esc(unit_fr(unit))}",
                 "delta": esc(format_change(trend[2030], mine[2030], unit, nd)),
+                "judge": judgement_html(var, trend[2030], mine[2030]),
                 **{f"{who}{y}": esc(format_value(values[y], unit, nd))
                    for who, values in (("mine", mine), ("trend", trend)) for y in YEARS}}
 
@@ -463,7 +473,7 @@ class Atelier(WorkshopApp):
                 f'<div class="fab-kf-2030">{t["mine2030"]}'
                 f'<span class="fab-unit">{t["unit"]} en 2030</span></div>'
                 f'<div class="fab-kf-delta">{t["delta"]} par rapport au tendanciel '
-                f'({t["trend2030"]})</div>'
+                f'({t["trend2030"]}){t["judge"]}</div>'
                 f'<div class="fab-kf-delta">2050 : {t["mine2050"]}'
                 f' (tendanciel {t["trend2050"]})</div></div>')
         return f'<div class="fab-cards">{"".join(cards)}</div>'
@@ -493,7 +503,8 @@ class Atelier(WorkshopApp):
                         f'<span class="fab-bar-label">{t["label"]}</span>'
                         f'<span class="fab-bar-value">{t["mine2030"]}'
                         f'<small>{t["unit"]}</small></span>'
-                        f'<span class="fab-bar-delta">{t["delta"]} face au tendanciel</span></div>')
+                        f'<span class="fab-bar-delta">{t["delta"]} face au tendanciel'
+                        f'{t["judge"]}</span></div>')
         return ('<div class="fab-bar" role="region" aria-label="Vos résultats en 2030">'
                 f'<div class="fab-bar-figs">{"".join(figs)}</div>'
                 '<a class="fab-bar-open" href="#fab-resultats">Tous les chiffres et '
@@ -575,7 +586,7 @@ class Atelier(WorkshopApp):
         if not mine:
             return ""
         self._sent.update(s.id for s in mine)  # sent again from here: « déjà enregistré »
-        from .report import time_fr
+        from ..format import time_fr
 
         listed = ", ".join(f"n° {s.id} ({time_fr(s.created)})" for s in mine[-5:])
         self.last_submission = mine[-1]
@@ -725,7 +736,7 @@ class Atelier(WorkshopApp):
             self._show_levers()
         if saved_session:
             self.join(saved_session, self.join_name.value, self.join_group.value)
-        from .report import time_fr
+        from ..format import time_fr
 
         back = [what for what, there in (
             ("vos curseurs", same_link and self.state.changed()),

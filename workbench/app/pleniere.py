@@ -25,7 +25,6 @@ import asyncio
 import base64
 import logging
 import os
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -43,9 +42,11 @@ from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them h
 )
 from ..codelist import app_variables
 from ..errors import WorkbenchError
-from ..format import french_spacing
+from ..export import export_session
+from ..format import date_fr, french_spacing, lever_value, time_fr, who
 from ..panel import (
     MIN_FAMILY_FUTURES,
+    TREND_EXPLAINED_FR,
     families,
     ordered_levers,
     panel_values,
@@ -54,23 +55,16 @@ from ..panel import (
     spreads,
 )
 from ..paths import var_dir
-from ..plots import OKABE_ITO
+from ..plots import OKABE_ITO, jitter
 from ..scenario import share_code
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
 from .report import (
-    PARIS,
     agreement_summary,
     comparison_table,
-    date_fr,
-    jitter,
     lever_change_item,
-    lever_value,
     scorecard_table,
-    session_report,
     spread_table,
-    time_fr,
-    who,
 )
 from .sharing import own_layout, share_alike
 from .styles import stylesheet
@@ -193,7 +187,9 @@ class Pleniere(WorkshopApp):
         header = html_widget(f"<h1>Plénière — {esc(engine.territory.name)}</h1>"
                              '<p class="fab-lead">' + esc(french_spacing(
                            "Ouvrez un atelier et projetez son code : les futurs des "
-                           "participants arrivent ici au fil de l'eau.")) + "</p>")
+                           "participants arrivent ici au fil de l'eau.")) + "</p>"
+                             '<p class="fab-help fab-trend-explained">'
+                             + esc(french_spacing(TREND_EXPLAINED_FR)) + "</p>")
         self.title_input = W.Text(placeholder="Titre du nouvel atelier (ex. Atelier du "
                                   "21 novembre)", layout=W.Layout(width="auto", flex="2 1 18rem"))
         self.open_button = W.Button(description="Ouvrir un atelier", button_style="primary")
@@ -715,17 +711,17 @@ class Pleniere(WorkshopApp):
         if self.session is None:
             return None
         self.export_button.disabled = True
+
+        def progress(step: int, of: int, what_fr: str) -> None:
+            self.export_msg.value = ('<p class="fab-export-progress" role="status" '
+                                     f'data-step="{step}">Export en cours ({step} sur {of}) : '
+                                     f"{esc(what_fr)}…</p>")
+
         try:
             session = self.session
             subs = self.store.current(session.code)  # one per person, freshly read
-            run = run_panel(self.engine, subs)
-            folder = var_dir() / "exports"
-            folder.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(PARIS).strftime("%Y%m%d-%H%M%S")
-            base = f"fabrique2030-{session.code}-{stamp}"
-            xlsx = run.results.write(folder / f"{base}.xlsx")
-            report = session_report(self.engine, session, subs)
-            page = _write_text(folder / f"{base}.html", report)
+            xlsx, page = export_session(self.engine, session, subs, var_dir() / "exports",
+                                        progress=progress)
         except WorkbenchError as err:
             self.export_msg.value = message_html(err.message_fr, ok=False)
             return None
@@ -740,7 +736,8 @@ class Pleniere(WorkshopApp):
         self.exported = (xlsx, page)
         n = len(subs)
         self.export_msg.value = (
-            message_html(f"Export prêt : {_count_fr(n)}, le tendanciel et le consensus.", ok=True)
+            message_html(f"Export prêt : {_count_fr(n)}, le tendanciel et le consensus ; le "
+                         "tableur a aussi les leviers et les textes de chaque futur.", ok=True)
             + "<p>" + _download(xlsx, XLSX_MIME, "Télécharger le tableur (xlsx, IAMC)")
             + _download(page, "text/html", "Télécharger le rapport (HTML)") + "</p>"
             + '<p class="fab-help">Enregistrés aussi sur le serveur : <br>'
@@ -831,17 +828,6 @@ def room_status(timeout: float = 2.0) -> dict | None:
     except (OSError, ValueError):
         log.debug("room status unavailable", exc_info=True)
         return None
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Write ``text`` atomically: a temporary file beside it, then a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 def _download(path: Path, mime: str, label: str) -> str:

@@ -2,31 +2,36 @@
 HTML pieces the Plénière shares with it: the comparison and scorecard tables, the panel's
 choices per lever, the agreement summary.
 
-Why this module is over 450 lines: the report's inline SVG charts (the lever chart and the
-indicator lines) are drawn here; they are due to move to a module of their own (issue 13).
-
 What the panel's futures say together (consensus, verdicts, who expressed a choice) is
 computed in :mod:`workbench.panel`, the same for the page and the report.
 
-The report's charts are inline SVG drawn here, not BokehJS: the file stays small (BokehJS
-inline is ~3.8 MB), opens without JavaScript or internet, prints as sharp vectors and reads
-in black and white (shapes and dash patterns, not colour alone, tell series apart). It loads
-nothing from elsewhere and holds no link to another host. Every text typed by participants
-(pseudonym, group, text) and the session title go through :func:`workbench.text.escape`."""
+The report's charts are inline SVG (:mod:`workbench.app.svg_charts`, which says why). For
+print, it is laid out to hold a 50-future session on 8 A4 pages (a browser test prints one
+and counts). It loads nothing from elsewhere and holds no link to another host. Every text
+typed by participants (pseudonym, group, text) and the session title go through
+:func:`workbench.text.escape`."""
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from .. import __version__
 from ..codelist import Variable, app_variables
-from ..format import NNBSP, format_change, format_number, format_value, french_spacing, unit_fr
+from ..format import (
+    NNBSP,
+    date_fr,
+    decimals,
+    format_change,
+    format_number,
+    format_value,
+    french_spacing,
+    lever_range,
+    lever_value,
+    paris_time,
+    unit_fr,
+)
 from ..levers import Lever, LeverRegistry
 from ..panel import (
     AGREE_MAX,
@@ -35,43 +40,28 @@ from ..panel import (
     MIN_EXPRESSED_SHARE,
     SAME_WAY_MIN,
     TREND,
+    TREND_EXPLAINED_FR,
     PanelRun,
     Spread,
     ordered_levers,
-    panel_values,
     run_panel,
     scenario_name,
     spreads,
     submission_values,
 )
-from ..plots import OKABE_ITO
 from ..scenario import share_code
 from ..scorecard import STATUS_FR, evaluate
 from ..text import escape as esc
 from .styles import stylesheet
+from .svg_charts import chart_legend, lever_chart_svg, line_chart_svg
 
 log = logging.getLogger("workbench.app.report")
 
-PARIS = ZoneInfo("Europe/Paris")
 YEARS = (2030, 2050)
 STATUS_SIGN = {"green": "✔", "amber": "◐", "red": "✘", "pending": "…"}
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
 
 
-# -- formatting ------------------------------------------------------------------------------
-
-
-def decimals(unit: str) -> int:
-    """Decimals shown for an indicator, as in Atelier 2030's cards."""
-    return 1 if unit == "%" else 2 if unit == "persons/household" else 0
-
-
-def lever_value(lv: Lever, value: float) -> str:
-    """A lever value with its French unit and the step's decimals: ``1,85 enfants par femme``."""
-    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
-    number = format_number(value, nd)
-    return f"{number}{NNBSP}%" if lv.unit_fr == "%" else f"{number}\u00a0{lv.unit_fr}"
+# -- HTML formatting -------------------------------------------------------------------------
 
 
 def lever_change_item(lv: Lever, value: float) -> str:
@@ -80,41 +70,21 @@ def lever_change_item(lv: Lever, value: float) -> str:
             f' <span class="fab-unit">(tendanciel {esc(lever_value(lv, lv.trend))})</span></li>')
 
 
+
+def judgement_html(var: Variable, reference: float, value: float) -> str:
+    """`` · mieux`` (or ``moins bien``) after a change against the trend, coloured and in
+    words (colour is never alone); nothing for a variable with no better direction
+    (:meth:`workbench.codelist.Variable.judge`) or a change too small to judge."""
+    word = var.judge(reference, value)
+    if word is None:
+        return ""
+    css = "fab-mieux" if word == "mieux" else "fab-moins-bien"
+    return f' · <span class="fab-judge {css}" data-judge="{css[4:]}">{word}</span>'
+
+
 def _unit_html(unit: str) -> str:
     """`` (personnes)`` after an indicator's label; nothing for a percentage."""
     return "" if unit == "%" else f' <span class="fab-unit">({esc(unit_fr(unit))})</span>'
-
-
-def lever_range(lv: Lever, low: float, high: float) -> str:
-    """``de 1,50 à 2,20 enfants par femme``; ``tous : 59 %`` when everyone chose the same."""
-    if low == high:
-        return f"tous : {lever_value(lv, low)}"
-    nd = max(0, -math.floor(math.log10(lv.step))) if lv.step < 1 else 0
-    return f"de {format_number(low, nd)} à {lever_value(lv, high)}"
-
-
-def paris_time(moment: datetime) -> datetime:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(PARIS)
-
-
-def time_fr(moment: datetime) -> str:
-    """``14 h 05`` (Europe/Paris)."""
-    t = paris_time(moment)
-    return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
-
-
-def date_fr(moment: datetime, with_time: bool = True) -> str:
-    """``21 novembre 2026 à 14 h 05`` (Europe/Paris)."""
-    t = paris_time(moment)
-    day = "1er" if t.day == 1 else str(t.day)
-    text = f"{day} {MONTHS_FR[t.month - 1]} {t.year}"
-    return f"{text} à {time_fr(t)}" if with_time else text
-
-
-def who(sub) -> str:
-    """« pseudonyme (groupe) », unescaped: escape when putting it into HTML."""
-    return f"{sub.pseudonym} ({sub.group})" if sub.group else sub.pseudonym
 
 
 # -- HTML pieces shared with the page -----------------------------------------------------
@@ -147,8 +117,10 @@ def comparison_table(run: PanelRun, variables: Sequence[Variable],
                 x = res.value(var.name, year, n)
                 delta = ""
                 if n != TREND:
-                    d = format_change(res.value(var.name, year, TREND), x, var.unit, nd)
-                    delta = f'<span class="fab-delta">{esc(d)}</span>'
+                    ref = res.value(var.name, year, TREND)
+                    d = format_change(ref, x, var.unit, nd)
+                    delta = (f'<span class="fab-delta">{esc(d)}'
+                             f"{judgement_html(var, ref, x)}</span>")
                 cells.append(f'<td data-variable="{esc(var.name)}" data-year="{year}" '
                              f'data-scenario="{esc(n)}" data-value="{x!r}">'
                              f"{esc(format_value(x, var.unit, nd))}{delta}</td>")
@@ -188,32 +160,48 @@ def scorecard_table(run: PanelRun, names: Sequence[str] | None = None,
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def spread_table(items: Sequence[Spread], with_consensus: bool = False) -> str:
-    """Per lever: trend, the choices expressed each way and the « pas d'avis » apart, the
-    median and range of the choices, the consensus (``with_consensus``), the verdict."""
+def short_verdict(s: Spread) -> str:
+    """The verdict in a few words, for print: the counts are in the columns beside it."""
+    if s.verdict == "peu":
+        return "Trop peu d'avis : reste au tendanciel." if s.n else "Aucun futur reçu."
+    if s.verdict == "desaccord":
+        return "Désaccord."
+    return s.sentence_fr
+
+
+def spread_table(items: Sequence[Spread], with_consensus: bool = False,
+                 short: bool = False) -> str:
+    """Per lever (its trend under its name): the choices expressed each way and the « pas
+    d'avis » apart, the median and range of the choices, the consensus
+    (``with_consensus``), the verdict (in a few words when ``short``). Six columns at
+    most: it holds on a printed page."""
     rows = []
     for s in items:
         lv = s.lever
-        med = lever_value(lv, s.median) if s.median is not None else "—"
-        rng = lever_range(lv, s.low, s.high) if s.low is not None else "—"
+        if s.median is not None:
+            chosen = (f"médiane {esc(lever_value(lv, s.median))}<br>"
+                      f'<span class="fab-unit">{esc(lever_range(lv, s.low, s.high))}</span>')
+        else:
+            chosen = "—"
         ways = (f'<span class="fab-up" title="à la hausse">↑{NNBSP}{s.up}</span> · '
                 f'<span class="fab-down" title="à la baisse">↓{NNBSP}{s.down}</span>')
         rows.append(
             f'<tr data-lever="{esc(lv.id)}" data-verdict="{s.verdict}" data-up="{s.up}" '
             f'data-down="{s.down}" data-no-opinion="{s.no_opinion}">'
             f'<th scope="row">{esc(lv.label_fr)}'
-            f'{" <span class=fab-unit>(contexte)</span>" if lv.kind == "context" else ""}</th>'
-            f"<td>{esc(lever_value(lv, lv.trend))}</td><td>{ways}</td>"
-            f"<td>{s.no_opinion}</td><td>{esc(med)}</td><td>{esc(rng)}</td>"
+            f'{" <span class=fab-unit>(contexte)</span>" if lv.kind == "context" else ""}'
+            f'<br><span class="fab-unit">tendanciel {esc(lever_value(lv, lv.trend))}</span></th>'
+            f"<td>{ways}</td><td>{s.no_opinion}</td><td>{chosen}</td>"
             + (f"<td><strong>{esc(lever_value(lv, s.consensus))}</strong></td>"
                if with_consensus else "")
-            + f'<td><span class="fab-verdict fab-verdict-{s.verdict}">{esc(s.sentence_fr)}'
+            + f'<td><span class="fab-verdict fab-verdict-{s.verdict}">'
+            f"{esc(short_verdict(s) if short else s.sentence_fr)}"
             "</span></td></tr>")
     cons_head = '<th scope="col">Consensus</th>' if with_consensus else ""
     return ('<table class="fab-spread"><thead><tr><th scope="col">Levier</th>'
-            '<th scope="col">Tendanciel</th><th scope="col">L\'ont bougé</th>'
+            '<th scope="col">L\'ont bougé</th>'
             '<th scope="col" title="Laissé à sa valeur tendancielle">Pas d\'avis</th>'
-            '<th scope="col">Médiane des choix</th><th scope="col">Choix de</th>'
+            '<th scope="col">Choix exprimés</th>'
             f'{cons_head}<th scope="col">Verdict</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -240,216 +228,87 @@ def agreement_summary(items: Sequence[Spread]) -> str:
     return f'<ul class="fab-agreement">{"".join(parts)}</ul>'
 
 
-# -- SVG charts (report) ---------------------------------------------------------------------
-
-
-def jitter(sub_id: int, width: float) -> float:
-    """A stable offset in [−width/2, width/2] from the submission id (golden ratio)."""
-    return ((sub_id * 0.6180339887) % 1.0 - 0.5) * width
-
-
-def lever_chart_svg(subs: Sequence, registry: LeverRegistry) -> str:
-    """One row per lever: the slider's range (min and max written at the ends), a hollow
-    circle per future, the panel's median (a thick bar) and the trend (a triangle)."""
-    levers = ordered_levers(registry)
-    values = panel_values(subs, registry) if subs else {}
-    med = {s.lever.id: s.median for s in spreads(subs, registry)}
-    x0, x1, row, top = 300.0, 740.0, 64.0, 44.0
-    height = top + row * len(levers) + 8
-
-    def xpos(lv, v):
-        return x0 + (x1 - x0) * (v - lv.min) / (lv.max - lv.min)
-
-    out = [f'<svg class="fab-svg" viewBox="0 0 760 {height:.0f}" role="img" '
-           'aria-label="Choix du panel pour chaque levier">',
-           # legend
-           f'<circle cx="{x0 + 6}" cy="16" r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
-           f'stroke="{OKABE_ITO[0]}" stroke-width="2"/>'
-           f'<text x="{x0 + 18}" y="21" class="fab-svg-small">un futur reçu</text>'
-           f'<rect x="{x0 + 130}" y="5" width="5" height="22" fill="{OKABE_ITO[1]}"/>'
-           f'<text x="{x0 + 142}" y="21" class="fab-svg-small">médiane des choix</text>'
-           f'<path d="M{x0 + 290},24 l7,-13 l7,13 z" fill="#ffffff" stroke="#000000" '
-           'stroke-width="2"/>'
-           f'<text x="{x0 + 310}" y="21" class="fab-svg-small">tendanciel</text>']
-    for i, lv in enumerate(levers):
-        y = top + row * i + 26
-        out.append(f'<text x="0" y="{y + 5:.1f}" class="fab-svg-label">{esc(lv.label_fr)}</text>')
-        out.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#777777" '
-                   'stroke-width="2"/>')
-        for xe in (x0, x1):
-            out.append(f'<line x1="{xe}" y1="{y - 6}" x2="{xe}" y2="{y + 6}" stroke="#777777" '
-                       'stroke-width="2"/>')
-        out.append(f'<text x="{x0}" y="{y + 28}" class="fab-svg-small">'
-                   f"{esc(lever_value(lv, lv.min))}</text>")
-        out.append(f'<text x="{x1}" y="{y + 28}" text-anchor="end" class="fab-svg-small">'
-                   f"{esc(lever_value(lv, lv.max))}</text>")
-        xt = xpos(lv, lv.trend)
-        out.append(f'<path d="M{xt - 7:.1f},{y + 20} l7,-13 l7,13 z" fill="#ffffff" '
-                   f'stroke="#000000" stroke-width="2"><title>Tendanciel : '
-                   f"{esc(lever_value(lv, lv.trend))}</title></path>")
-        for sub, v in zip(subs, values.get(lv.id, []), strict=False):
-            out.append(f'<circle cx="{xpos(lv, v):.1f}" cy="{y + jitter(sub.id, 16):.1f}" '
-                       f'r="6" fill="{OKABE_ITO[0]}" fill-opacity="0.25" '
-                       f'stroke="{OKABE_ITO[0]}" stroke-width="2"><title>'
-                       f"{esc(who(sub))} : {esc(lever_value(lv, v))}</title></circle>")
-        if med.get(lv.id) is not None:
-            xm = xpos(lv, med[lv.id])
-            out.append(f'<rect x="{xm - 2.5:.1f}" y="{y - 15}" width="5" height="30" '
-                       f'fill="{OKABE_ITO[1]}"><title>Médiane des choix exprimés : '
-                       f"{esc(lever_value(lv, med[lv.id]))}</title></rect>")
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    if hi <= lo:
-        hi = lo + 1
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    t = start
-    while t <= hi + 1e-9 * step:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
-
-
-def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
-    """A variable from 2021 to 2050: the range of the panel's futures (grey band), the
-    trend (dashed) and the consensus (solid, thick)."""
-    res = run.results
-    years = np.asarray(res.years, dtype=float)
-    trend = res.data[var.name][res._row(TREND)]
-    cons = res.data[var.name][res._row(CONSENSUS)]
-    rows = [res._row(n) for n in panel]
-    band = res.data[var.name][rows] if rows else None
-    allv = np.concatenate([trend, cons] + ([band.ravel()] if band is not None else []))
-    lo, hi = float(allv.min()), float(allv.max())
-    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
-    ticks = _nice_ticks(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
-    ylo, yhi = ticks[0], ticks[-1]
-    w, h, left, right, topm, bottom = 460.0, 250.0, 70.0, 12.0, 34.0, 28.0
-
-    def px(year):
-        return left + (w - left - right) * (year - years[0]) / (years[-1] - years[0])
-
-    def py(v):
-        return topm + (h - topm - bottom) * (1 - (v - ylo) / (yhi - ylo))
-
-    nd = decimals(var.unit)
-    tick_nd = nd if var.unit in ("%", "persons/household") else 0
-    out = [f'<svg class="fab-svg fab-line" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
-           f'aria-label="{esc(var.label_fr)}">',
-           f'<text x="0" y="16" class="fab-svg-title">{esc(var.label_fr)}'
-           f'{"" if var.unit == "%" else " (" + esc(unit_fr(var.unit)) + ")"}</text>']
-    for t in ticks:
-        y = py(t)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
-                   'stroke="#dddddd" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'class="fab-svg-small">{esc(format_number(t, tick_nd))}</text>')
-    for yr, anchor in ((2021, "start"), (2030, "middle"), (2040, "middle"), (2050, "end")):
-        out.append(f'<text x="{px(yr):.1f}" y="{h - 8}" text-anchor="{anchor}" '
-                   f'class="fab-svg-small">{yr}</text>')
-    out.append(f'<line x1="{px(2030):.1f}" y1="{topm}" x2="{px(2030):.1f}" y2="{h - bottom}" '
-               'stroke="#999999" stroke-dasharray="2 3"/>')
-    if band is not None:
-        upper, lower = band.max(axis=0), band.min(axis=0)
-        pts = [f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years, upper, strict=True)]
-        pts += [f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years[::-1], lower[::-1],
-                                                            strict=True)]
-        out.append(f'<polygon points="{" ".join(pts)}" fill="#bbbbbb" fill-opacity="0.55" '
-                   'stroke="none"/>')
-
-    def path(vals):
-        return " ".join(f"{px(x):.1f},{py(v):.1f}" for x, v in zip(years, vals, strict=True))
-
-    out.append(f'<polyline points="{path(trend)}" fill="none" stroke="#000000" '
-               'stroke-width="2" stroke-dasharray="7 5"/>')
-    out.append(f'<polyline points="{path(cons)}" fill="none" stroke="{OKABE_ITO[1]}" '
-               'stroke-width="3.5"/>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def chart_legend() -> str:
-    return ('<p class="fab-legend"><span class="fab-key fab-key-band"></span> étendue des '
-            'futurs reçus <span class="fab-key fab-key-trend"></span> tendanciel '
-            '<span class="fab-key fab-key-cons"></span> consensus du panel</p>')
-
-
 # -- the report ------------------------------------------------------------------------------
 
 REPORT_CSS = stylesheet("report")
 
 
-def _participant_html(run: PanelRun, sub, variables: Sequence[Variable],
-                      registry: LeverRegistry) -> str:
+def _score_summary(res, name: str) -> str:
+    """« ✔ 3 atteints · ◐ 2 en partie · ✘ 1 manqué » of a future's targets (escaped HTML)."""
+    counts: dict[str, int] = {}
+    for v in evaluate(res, name, trend=TREND):
+        counts[v.status] = counts.get(v.status, 0) + 1
+    words = {"green": ("atteint", "atteints"), "amber": ("en partie", "en partie"),
+             "red": ("manqué", "manqués"), "pending": ("à venir", "à venir")}
+    return " · ".join(
+        f'<span data-status="{k}">{STATUS_SIGN[k]}{NNBSP}{counts[k]} '
+        f"{words[k][counts[k] > 1]}</span>" for k in ("green", "amber", "red", "pending")
+        if counts.get(k))
+
+
+def _participant_html(run: PanelRun, sub, registry: LeverRegistry, day) -> str:
+    """One future, compact enough for ~15 to a printed page: who, the text in full, the
+    levers moved and their values, and how its targets fare (``day``: the session's, in
+    Paris). Its figures are in the
+    tables and charts above (the band of the futures) and, every one, in the spreadsheet."""
     name = scenario_name(sub)
+    values = submission_values(sub, registry)
+    choices = [f"{esc(lv.label_fr)} : <strong>{esc(lever_value(lv, values[lv.id]))}</strong>"
+               for lv in ordered_levers(registry) if values[lv.id] != lv.trend]
+    choices_html = ("; ".join(choices) + "." if choices else "tous les leviers au tendanciel.")
+    group = f", groupe {esc(sub.group)}" if sub.group else ""
+    # the date only when it is not the session's (the report's heading gives that one)
+    when = ("" if paris_time(sub.created).date() == day
+            else f", envoyé le {date_fr(sub.created, with_time=False)}")
+    return (f'<section class="fab-participant" data-submission="{sub.id}">'
+            f"<h3>{esc(sub.pseudonym)} <span class=\"fab-unit\">(n° {sub.id}{group}"
+            f"{esc(when)})</span></h3>"
+            f'<blockquote class="fab-text">{esc(sub.text)}</blockquote>'
+            f'<p class="fab-choices"><span class="fab-lead">Choix :</span> {choices_html} '
+            f'<span class="fab-score-line"><span class="fab-lead">Objectifs :</span> '
+            f"{_score_summary(run.results, name)}.</span></p></section>")
+
+
+def _figures_table(run: PanelRun, variables: Sequence[Variable], panel: Sequence[str]) -> str:
+    """The indicators as rows; for 2030 and 2050, the trend, the consensus and the range of
+    the futures received (each future's own figures are in the spreadsheet): seven columns
+    whatever the number of futures, a printed page's width."""
     res = run.results
     rows = []
-    for var in variables:
-        nd = decimals(var.unit)
-        v30, v50 = (res.value(var.name, y, name) for y in YEARS)
-        t30 = res.value(var.name, 2030, TREND)
-        unit = _unit_html(var.unit)
-        rows.append(f'<tr><th scope="row">{esc(var.label_fr)}{unit}</th>'
-                    f"<td>{esc(format_value(v30, var.unit, nd))}</td>"
-                    f"<td>{esc(format_value(v50, var.unit, nd))}</td>"
-                    f"<td>{esc(format_change(t30, v30, var.unit, nd))}</td></tr>")
-    values = submission_values(sub, registry)
-    choices = [lever_change_item(lv, values[lv.id]) for lv in ordered_levers(registry)
-               if values[lv.id] != lv.trend]
-    choices_html = (f"<ul>{''.join(choices)}</ul>" if choices
-                    else "<p>Tous les leviers au tendanciel.</p>")
-    score = "".join(f"<li>{status_badge(v)} {esc(v.target.label_fr)}</li>"
-                    for v in evaluate(res, name, trend=TREND))
-    group = f", groupe {esc(sub.group)}" if sub.group else ""
-    return (f'<section class="fab-participant" data-submission="{sub.id}">'
-            f"<h3>{esc(sub.pseudonym)} <span class=\"fab-unit\">(n° {sub.id}{group})</span></h3>"
-            f'<p class="fab-meta">Envoyé le {esc(date_fr(sub.created))}. Code de partage : '
-            f'<span class="fab-code">{esc(sub.share_code)}</span></p>'
-            f'<blockquote class="fab-text">{esc(sub.text)}</blockquote>'
-            f"<h4>Ses choix</h4>{choices_html}"
-            '<h4>Chiffres clés</h4><table><thead><tr><th scope="col">Indicateur</th>'
-            '<th scope="col">2030</th><th scope="col">2050</th>'
-            '<th scope="col">2030 par rapport au tendanciel</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            f'<h4>Objectifs du territoire</h4><ul class="fab-score">{score}</ul></section>')
+    for v in variables:
+        nd = decimals(v.unit)
+        cells = []
+        for year in YEARS:
+            trend, cons = (res.value(v.name, year, n) for n in (TREND, CONSENSUS))
+            own = [res.value(v.name, year, n) for n in panel]
+            span = (f"{format_value(min(own), v.unit, nd)} à {format_value(max(own), v.unit, nd)}"
+                    if own else "—")
+            cells.append(f'<td data-year="{year}">{esc(format_value(trend, v.unit, nd))}</td>'
+                         f"<td><strong>{esc(format_value(cons, v.unit, nd))}</strong></td>"
+                         f'<td class="fab-span">{esc(span)}</td>')
+        rows.append(f'<tr data-variable="{esc(v.name)}"><th scope="row">{esc(v.label_fr)}'
+                    f"{_unit_html(v.unit)}</th>{''.join(cells)}</tr>")
+    years = "".join(f'<th scope="colgroup" colspan="3" class="fab-year-head">En {y}</th>'
+                    for y in YEARS)
+    cols = ('<th scope="col">Tendanciel</th><th scope="col">Consensus</th>'
+            '<th scope="col">Futurs reçus, de … à …</th>') * len(YEARS)
+    return (f'<table class="fab-overview"><thead><tr><td></td>{years}</tr>'
+            f'<tr><th scope="col">Indicateur</th>{cols}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _overview_tables(run: PanelRun, variables: Sequence[Variable]) -> str:
-    """Scenarios as rows, indicators as columns, one table per year (fits a printed page)."""
-    res = run.results
-    out = []
-    for year in YEARS:
-        head = "".join(
-            f'<th scope="col">{esc(v.label_fr)}{_unit_html(v.unit)}</th>' for v in variables)
-        rows = []
-        for n in run.names:
-            cells = "".join(
-                f'<td data-variable="{esc(v.name)}">'
-                f"{esc(format_value(res.value(v.name, year, n), v.unit, decimals(v.unit)))}</td>"
-                for v in variables)
-            rows.append(f'<tr data-scenario="{esc(n)}"><th scope="row">'
-                        f"{esc(run.labels.get(n, n))}</th>{cells}</tr>")
-        out.append(f'<table class="fab-overview"><caption><strong>En {year}</strong></caption>'
-                   f'<thead><tr><th scope="col">Futur</th>{head}</tr></thead>'
-                   f"<tbody>{''.join(rows)}</tbody></table>")
-    return "".join(out)
-
-
-def session_report(engine, session, submissions: Sequence, now: datetime | None = None) -> str:
+def session_report(engine, session, submissions: Sequence, now: datetime | None = None,
+                   run: PanelRun | None = None) -> str:
     """The session as one self-contained HTML page (French): title and date, the consensus
     and where the panel agrees or disagrees, the comparison of every future with the trend
     and the consensus, the charts (inline SVG), then each participant's text (escaped) with
-    their key figures and target scorecard. Nothing in it is loaded from elsewhere."""
+    the levers they moved and how their targets fare. Nothing in it is loaded from
+    elsewhere. ``run``: :func:`workbench.panel.run_panel` of these submissions, when the
+    caller has it already."""
     subs = sorted(submissions, key=lambda s: s.id)
     registry = engine.levers
     variables = app_variables(engine.codelist, engine.variables)
-    run = run_panel(engine, subs)
+    run = run if run is not None else run_panel(engine, subs)  # the export's own run
     items = spreads(subs, registry)
     now = now or datetime.now(UTC)
     n = len(subs)
@@ -461,8 +320,8 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
                for lv in ordered_levers(registry) if run.consensus.levers[lv.id] != lv.trend]
     consensus_changes = (f"<p>Ce qui change par rapport au tendanciel :</p><ul>{''.join(changed)}"
                          "</ul>" if changed else "<p>Le consensus reste au tendanciel.</p>")
-    charts = "".join(line_chart_svg(run, v, [scenario_name(s) for s in subs])
-                     for v in variables if v.app_chart)
+    panel = [scenario_name(s) for s in subs]
+    charts = "".join(line_chart_svg(run, v, panel) for v in variables if v.app_chart)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
@@ -473,26 +332,31 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
         f'<p class="fab-meta">Atelier {esc(session.display_code)}, ouvert le '
         f"{esc(date_fr(session.created))}{'' if session.open else ', clos'}. "
         f"{esc(engine.territory.name)} : {esc(count)}. Rapport établi le {esc(date_fr(now))}.</p>"
-        "</header>",
+        f'<p class="fab-note fab-trend-explained">{esc(french_spacing(TREND_EXPLAINED_FR))}'
+        "</p></header>",
         "<h2>Où le panel s'accorde et où il diverge</h2>",
         agreement_summary(items),
         f'<p class="fab-note">{esc(french_spacing(_agreement_note()))}</p>',
-        lever_chart_svg(subs, registry),
         "<h2>Le futur de consensus</h2>",
         f"<p>{esc(french_spacing(_consensus_note()))}</p>",
         consensus_changes,
-        spread_table(items, with_consensus=True),
         f'<p>Code de partage du consensus, à ouvrir dans Atelier 2030 (adresse de l\'atelier '
         f'suivie de <span class="fab-code">?futur=…</span>) : '
         f'<span class="fab-code">{esc(code)}</span></p>',
-        "<h2>Comparaison des futurs</h2>",
-        _overview_tables(run, variables),
+        "<h2>Les choix du panel, levier par levier</h2>",
+        _spread_part(items),
+        lever_chart_svg(subs, registry),
+        "<h2>Les chiffres des futurs</h2>",
+        _scroll(_figures_table(run, variables, panel)),
         chart_legend(),
         f'<div class="fab-charts">{charts}</div>',
         "<h2>Objectifs du territoire</h2>",
-        scorecard_table(run, [TREND, CONSENSUS]),
+        _scroll(scorecard_table(run, [TREND, CONSENSUS])),
         "<h2>Les futurs des participants</h2>",
-        *(_participant_html(run, s, variables, registry) for s in subs),
+        '<div class="fab-participants">',
+        *(_participant_html(run, s, registry, paris_time(session.created).date())
+          for s in subs),
+        "</div>",
         "" if subs else "<p>Aucun futur n'a été reçu dans cet atelier.</p>",
         f'<footer><p class="fab-note">Fabrique 2030, modèles version {esc(__version__)}, '
         f"territoire {esc(engine.territory.name)}. Une projection n'est pas une prévision : "
@@ -500,6 +364,26 @@ def session_report(engine, session, submissions: Sequence, now: datetime | None 
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _scroll(table: str) -> str:
+    """A table that scrolls sideways in its own box on a phone (a page never does)."""
+    return f'<div class="fab-scroll">{table}</div>' if table else ""
+
+
+def _spread_part(items: Sequence[Spread]) -> str:
+    """The table of the levers with a verdict, then the levers too few moved, in one
+    sentence with how many moved each (the chart below shows every lever)."""
+    said = [s for s in items if s.verdict != "peu"]
+    few = [s for s in items if s.verdict == "peu"]
+    table = _scroll(spread_table(said, with_consensus=True, short=True)) if said else ""
+    if not few:
+        return table
+    names = ", ".join(f"{s.lever.label_fr} ({s.expressed})" for s in few)
+    n = items[0].n if items else 0
+    sentence = (f"Restent au tendanciel, trop peu l'ayant bougé (entre parenthèses, combien "
+                f"sur {n}) : {names}.")
+    return table + f'<p class="fab-few">{esc(french_spacing(sentence))}</p>'
 
 
 def _agreement_note() -> str:
