@@ -556,10 +556,13 @@ def test_builder_never_raises(monkeypatch):
 
 
 def test_the_room_status_is_shown_in_french(app):
-    app.show_room({"ready": True, "message_fr": "Salle prête : 55 postes sur 55", "in_use": 3})
+    app.show_room({"ready": True, "message_fr": "Salle prête : 55 postes sur 55", "in_use": 4,
+                   "connectes": 3})
     shown = html.unescape(app.room_html.value).replace("\xa0", " ")
-    assert "Salle prête : 55 postes sur 55" in shown
-    assert "3 postes occupés" in html.unescape(app.room_html.value)
+    assert "Salle prête : 55 postes sur 55" in shown and "3 participants connectés" in shown
+    app.show_room({"ready": True, "message_fr": "Salle prête : 55 postes sur 55", "in_use": 1,
+                   "connectes": 1})
+    assert "1 participant connecté<" in app.room_html.value
     app.show_room(None)
     assert app.room_html.value == ""
 

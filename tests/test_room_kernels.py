@@ -281,3 +281,25 @@ def test_the_start_up_fill_does_not_wait_for_quiet_on_a_machine_just_booted():
         assert len(room.kernels) == 2 and len(room._pools[NB]) == 1
 
     run(scenario())
+
+
+def test_connected_counts_the_participants_pages_with_a_live_connection():
+    """« 18 participants connectés »: handed-out atelier kernels whose page is connected
+    now; neither the pool, nor a page that left, nor the Plénière's own page."""
+
+    async def scenario():
+        room = Room()
+        room.fill_if_needed(delay=0, notebook_name=NB)
+        await make_ready(room, await started(room, 2))
+        assert room.connected() == 0 and room.room_status()["connectes"] == 0
+        _, _, first = await room.get_rendered_notebook(NB)
+        _, _, second = await room.get_rendered_notebook(NB)
+        room._notebook_of["plenary-kernel"] = "pleniere.ipynb"
+        room._kernel_connections.update({first: 1, second: 0, "plenary-kernel": 1})
+        assert room.connected() == 1
+        room._kernel_connections[second] = 2  # a page reconnected (two sockets)
+        assert room.room_status()["connectes"] == 2
+        room._kernel_connections[first] = 0  # that page closed
+        assert room.connected() == 1
+
+    run(scenario())

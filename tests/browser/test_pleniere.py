@@ -76,17 +76,23 @@ def test_facilitator_journey(context, voila_server, token, tmp_path):
     assert link == f"{voila_server.url}{ATELIER}?atelier={code}" and token not in link
     assert page.locator(".fab-pleniere i").count() == 0  # the title is shown escaped
 
-    # a participant sends a future through the real Atelier page
+    # a participant sends a future through the real Atelier page; the room's line counts
+    # the participants' pages connected (never the Plénière's own)
+    connected = "document.querySelector('.fab-connected')?.dataset.connected"
+    before = int(page.wait_for_function(f"() => {connected}", timeout=20_000).json_value())
     part = context.new_page()
     part.goto(link, wait_until="domcontentloaded", timeout=120_000)
     part.wait_for_selector(".fab-join-pseudonyme input", timeout=60_000)
     part.locator(".fab-join-pseudonyme input").fill("Zoé")
     part.locator(".fab-join-button").click()
     part.wait_for_selector("text=Bienvenue", timeout=20_000)
+    page.wait_for_function(f"() => {connected} === '{before + 1}'", timeout=20_000)
+    assert f"{before + 1} participant" in page.inner_text(".fab-room")
     part.locator(".fab-text textarea").fill("Un futur <b>html</b> pour tous")
     part.locator(".fab-submit").click()
     part.wait_for_selector("text=Votre futur est enregistré", timeout=20_000)
     part.close()
+    page.wait_for_function(f"() => {connected} === '{before}'", timeout=20_000)
     (zoe,) = store.submissions(code)
     assert zoe.text == "Un futur <b>html</b> pour tous"
     leo = submit(store, code, "Léo", "Plus de médiation numérique", digital_mediation=2000)

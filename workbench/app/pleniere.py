@@ -763,17 +763,19 @@ class Pleniere(WorkshopApp):
         return True
 
     def show_room(self, status: dict | None) -> None:
-        """« Salle prête : 55 postes sur 55 » (or the count while the room fills), from the
-        workshop server's readiness signal; nothing when it is not known."""
+        """« Salle prête : 55 postes sur 55 · 18 participants connectés » (or the count
+        while the room fills), from the workshop server's readiness signal; nothing when it
+        is not known."""
         if not status:
             self.room_html.value = ""
             return
         css = "fab-state-open" if status.get("ready") else "fab-state-closed"
-        busy = status.get("in_use", 0)
+        n = int(status.get("connectes", 0))  # participants' pages connected now
+        who = (f'<span class="fab-connected" data-connected="{n}">{n} participant'
+               f"{'s' if n > 1 else ''} connecté{'s' if n > 1 else ''}</span>")
         self.room_html.value = (
             f'<p class="fab-room"><span class="fab-state {css}">'
-            f'{esc(french_spacing(status.get("message_fr", "")))}</span>'
-            f" · {busy} poste{'s' if busy > 1 else ''} occupé{'s' if busy > 1 else ''}</p>")
+            f'{esc(french_spacing(status.get("message_fr", "")))}</span> · {who}</p>')
 
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()

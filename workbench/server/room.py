@@ -282,8 +282,17 @@ class RoomMixin:
             message = f"Salle en préparation : {ready} postes sur {target}"
         return {"ready": filled, "postes_prets": ready, "postes": target, "pools": pools,
                 "kernels": live, "in_use": max(0, live - pooled - preparing),
+                "connectes": self.connected(),
                 "max_kernels": self.max_kernels, "message_fr": message,
                 **({"shard": self.shard} if self.shard else {})}
+
+    def connected(self) -> int:
+        """Participants' pages (the seats' notebook) with a live connection to their kernel
+        now: « 18 connectés » on the Plénière. A page closed or cut off stops counting at
+        once; its kernel is culled ``disconnect_grace`` seconds later."""
+        return sum(1 for kernel_id, nb in self._notebook_of.items()
+                   if nb == self.seats_notebook
+                   and self._kernel_connections.get(kernel_id, 0) > 0)
 
     # -- freeing ------------------------------------------------------------------------------
 
