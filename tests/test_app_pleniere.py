@@ -597,3 +597,20 @@ def test_no_qr_code_for_a_link_a_phone_cannot_open():
 
     assert join_qr("/voila/render/atelier.ipynb?atelier=ABC") == ""
     assert join_qr("http://10.0.0.5:8866/x").startswith('<div class="fab-qr"')
+
+
+def test_the_phase_timer_says_how_long_once_and_the_page_counts(app):
+    timer = app.timer
+    assert timer.display.value == "" and timer.stop_button.disabled
+    run = timer.start(minutes=3, phase="Explorer <b>les leviers</b>")
+    shown = timer.display.value
+    assert f'data-run="{run}"' in shown and 'data-seconds="180"' in shown
+    assert "3\xa0min 00\xa0s" in shown and 'role="timer"' in shown
+    assert "&lt;b&gt;les leviers&lt;/b&gt;" in shown and "<b>" not in shown  # escaped
+    assert not timer.stop_button.disabled
+    assert timer.start(minutes=10) > run  # a restart is a new countdown for the page
+    assert 'data-seconds="600"' in timer.display.value
+    timer.stop()
+    assert timer.display.value == "" and timer.run is None and timer.stop_button.disabled
+    assert timer.start(phase="Pause\u202e") is None  # a bidi control: refused in French
+    assert "caractères invisibles ou de contrôle" in html.unescape(timer.display.value)

@@ -153,3 +153,28 @@ def test_facilitator_journey(context, voila_server, token, tmp_path):
     height = page.evaluate("document.querySelector('.fab2030').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 80, 8000)})
     page.screenshot(path=SCREENSHOT)
+
+
+def test_the_phase_timer_counts_down_on_the_projected_page(context, voila_server, token):
+    """The facilitator names the phase, picks 3 minutes and starts: the page shows « 3 min
+    00 s » in large figures, then counts down by itself (the kernel sent the length once)."""
+    page = context.new_page()
+    page.goto(f"{voila_server.url}{APP}?jeton={token}", timeout=120_000)
+    page.locator(".fab-session-title-input input").fill("Minuteur")
+    page.locator(".fab-open").click()
+    page.wait_for_selector(".fab-code", timeout=20_000)
+    page.locator(".fab-timer-phase input").fill("Explorer les leviers")
+    page.locator(".fab-timer-length select").select_option(label="3 min")
+    page.locator(".fab-timer-start").click()
+    left = page.wait_for_selector(".fab-timer .fab-timer-left", timeout=20_000)
+    assert "Explorer les leviers" in page.inner_text(".fab-timer")
+    # within a few seconds it reads 2 min 5x s: the page's own count, not a message a second
+    page.wait_for_function(
+        "() => /^2\\s*min 5\\d\\s*s$/.test("
+        "document.querySelector('.fab-timer-left')?.textContent.trim())", timeout=15_000)
+    size = float(left.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert size >= 60, size  # read from the back of the room
+    assert page.get_attribute(".fab-timer", "role") == "timer"
+    page.locator(".fab-timer-stop").click()
+    page.wait_for_selector(".fab-timer", state="detached", timeout=20_000)
+    page.close()

@@ -68,6 +68,7 @@ from .report import (
 )
 from .sharing import own_layout, share_alike
 from .styles import stylesheet
+from .timer import PhaseTimer
 from .vote import BallotControl
 
 log = logging.getLogger("workbench.app.pleniere")
@@ -262,8 +263,10 @@ class Pleniere(WorkshopApp):
         self.export_button.add_class("fab-export")
         self.export_button.on_click(lambda _: self.export())
         self.export_msg = html_widget("", "fab-export-msg")
+        self.timer = PhaseTimer()
         self.session_box = own_layout(W.VBox([
-            self.join_html, actions, self.confirm_box, self.status_msg, cols,
+            self.join_html, actions, self.confirm_box, self.status_msg,
+            html_widget("<h2>Le minuteur de la phase</h2>"), self.timer.widget, cols,
             html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
             html_widget("<h3>Le vote sur le consensus</h3>"), self.ballot.widget,
