@@ -380,3 +380,19 @@ def test_a_change_says_whether_it_serves_the_territory_in_words_and_colour(app):
     assert judged(app.cards.value, "Land Use|NAF Consumption") == "moins bien"
     app.controls["net_migration"].slider.value = 2000
     assert judged(app.cards.value, "Population") is None
+
+
+def test_the_charts_start_at_zero_and_show_the_territory_s_targets(app):
+    """Honest axes: every chart of a quantity never negative starts at zero; the TEPOS
+    target (final energy halved from 2021 by 2050) is a diamond at 2050, at its level."""
+    from workbench.scorecard import target_levels
+
+    assert app.figures
+    for name, fig in app.figures.items():
+        assert fig.y_range.start == 0, name
+    fig = app.figures["Final Energy"]
+    (marker,) = [r for r in fig.renderers if r.name == "target"]
+    ((target, level),) = target_levels(app.trend, "Final Energy")
+    assert list(marker.data_source.data["x"]) == [2050] == [target.year]
+    assert list(marker.data_source.data["y"]) == [pytest.approx(level)]
+    assert level == pytest.approx(0.5 * app.trend.value("Final Energy", 2021, 0))

@@ -13,7 +13,8 @@ from workbench.app.report import _figures_table, _participant_html
 from workbench.app.svg_charts import lever_chart_svg, line_chart_svg
 from workbench.codelist import app_variables
 from workbench.format import paris_time
-from workbench.panel import run_panel, scenario_name
+from workbench.panel import TREND, run_panel, scenario_name
+from workbench.scorecard import target_levels
 from workbench.store import Submission
 
 MOMENT = datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
@@ -48,6 +49,7 @@ def test_every_chart_holds_every_series_it_draws(engine, extremes):
     subs, run = extremes
     charts = [v for v in app_variables(engine.codelist, engine.variables) if v.app_chart]
     assert charts
+    targeted = 0
     for var in charts:
         svg = line_chart_svg(run, var, [scenario_name(s) for s in subs])
         w, h = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
@@ -59,10 +61,16 @@ def test_every_chart_holds_every_series_it_draws(engine, extremes):
         assert len(pts) > 3 * 30, var.name  # the band, the trend and the consensus
         assert all(top - 0.05 <= y <= bottom + 0.05 for _, y in pts), var.name
         assert all(0 <= x <= w for x, _ in pts), var.name
+        # the territory's targets on it, drawn inside the frame too (a diamond 14 px tall)
+        diamonds = [float(y) for y in re.findall(r'class="fab-target" d="M[^,]+,([^ ]+) ', svg)]
+        assert len(diamonds) == len(target_levels(run.results, var.name, TREND)), var.name
+        assert all(top - 0.05 <= y + 7 <= bottom + 0.05 for y in diamonds), var.name
+        targeted += len(diamonds)
         # and the axis starts at zero whenever every value is positive
         values = run.results.data[var.name]
         if values.min() >= 0:
             assert re.search(r'text-anchor="end" class="fab-svg-small">0</text>', svg), var.name
+    assert targeted >= 1  # the TEPOS target on the final energy chart
 
 
 def test_every_future_sits_on_its_lever_s_track(engine, extremes):

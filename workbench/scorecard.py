@@ -37,6 +37,27 @@ def _measure(t: Target, res: Results, row: int) -> float:
     return value
 
 
+def target_levels(res: Results, variable: str, scenario: str | int = 0
+                  ) -> list[tuple[Target, float]]:
+    """The territory's targets on ``variable``, each with its level in the variable's own
+    unit, to be drawn on a chart at its year: the target's value, or for a ``max_change``
+    the reference year's value of ``scenario`` times (1 + change). Targets this result
+    cannot place (variable not produced, reference year outside its years) are left out."""
+    if variable not in res.data:
+        return []
+    out = []
+    for t in load_targets():
+        if t.variable != variable or t.year not in set(res.years):
+            continue
+        if t.kind == "max_change":
+            if t.reference_year not in set(res.years):
+                continue
+            out.append((t, res.value(variable, t.reference_year, scenario) * (1 + t.value)))
+        else:
+            out.append((t, t.value))
+    return out
+
+
 def _met(t: Target, x: float) -> bool:
     return x <= t.value + 1e-12 if t.kind in ("max_change", "max") else x >= t.value - 1e-12
 

@@ -35,7 +35,7 @@ from ..format import (
 from ..identity import kernel_device, participant_id, submission_key
 from ..panel import TREND_EXPLAINED_FR
 from ..scenario import reference_scenarios, scenario_from_code
-from ..scorecard import STATUS_FR, evaluate
+from ..scorecard import STATUS_FR, evaluate, target_levels
 from ..store import MSG_PSEUDONYM_TAKEN
 from ..text import MAX_GROUP, MAX_PSEUDONYM, MAX_TEXT, TextRefused, clean_line, clean_text
 from ..text import escape as esc
@@ -307,7 +307,7 @@ class Atelier(WorkshopApp):
         self.widget.add_class("fab-atelier")
 
     def _figure(self, var):
-        from bokeh.models import ColumnDataSource, HoverTool, Span
+        from bokeh.models import ColumnDataSource, HoverTool, Label, Span
         from bokeh.plotting import figure
 
         from ..plots import OKABE_ITO, chart_tools, digits, hover_number, number_axis
@@ -328,7 +328,16 @@ class Atelier(WorkshopApp):
                                           ("Tendanciel", f"@{{{TREND}}}{{custom}}")],
                                 formatters={f"@{{{MINE}}}": hover_number(nd),
                                             f"@{{{TREND}}}": hover_number(nd)}))
+        # the territory's targets on this indicator, where they stand and when
+        for target, level in target_levels(self.trend, var.name):
+            fig.scatter([target.year], [level], marker="diamond", size=16, color="#000000",
+                        legend_label="Objectif du territoire", name="target")
+            fig.add_layout(Label(x=target.year, y=level, x_offset=-10, y_offset=8,
+                                 text_align="right", text_font_size="12px",
+                                 text=f"objectif {target.year}"))
         number_axis(fig, nd)
+        if float(np.min(self.trend.data[var.name])) >= 0:
+            fig.y_range.start = 0  # an honest axis for a quantity never negative
         fig.add_layout(Span(location=2030, dimension="height", line_color="#999999",
                             line_dash="dotted"))
         legend = fig.legend[0]

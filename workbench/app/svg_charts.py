@@ -18,6 +18,7 @@ from ..format import decimals, format_number, lever_range, lever_value, unit_fr,
 from ..levers import LeverRegistry
 from ..panel import CONSENSUS, TREND, PanelRun, ordered_levers, panel_values, spreads
 from ..plots import OKABE_ITO, jitter
+from ..scorecard import target_levels
 from ..text import escape as esc
 
 
@@ -90,14 +91,17 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
 
 def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
     """A variable from 2021 to 2050: the range of the panel's futures (grey band), the
-    trend (dashed) and the consensus (solid, thick)."""
+    trend (dashed), the consensus (solid, thick) and the territory's targets on it (a
+    diamond at the target's year, :func:`workbench.scorecard.target_levels`)."""
     res = run.results
     years = np.asarray(res.years, dtype=float)
     trend = res.data[var.name][res._row(TREND)]
     cons = res.data[var.name][res._row(CONSENSUS)]
     rows = [res._row(n) for n in panel]
     band = res.data[var.name][rows] if rows else None
-    allv = np.concatenate([trend, cons] + ([band.ravel()] if band is not None else []))
+    targets = target_levels(res, var.name, TREND)
+    allv = np.concatenate([trend, cons, [level for _, level in targets]]
+                          + ([band.ravel()] if band is not None else []))
     lo, hi = float(allv.min()), float(allv.max())
     # an honest axis: from zero for a quantity that is never negative, and up to a round
     # tick at or above the highest value drawn (every series inside the frame)
@@ -143,6 +147,12 @@ def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
                'stroke-width="2" stroke-dasharray="7 5"/>')
     out.append(f'<polyline points="{path(cons)}" fill="none" stroke="{OKABE_ITO[1]}" '
                'stroke-width="3.5"/>')
+    for target, level in targets:  # the territory's target: a black diamond at its year
+        x, y = px(target.year), py(level)
+        out.append(f'<path class="fab-target" d="M{x:.1f},{y - 7:.1f} l7,7 l-7,7 l-7,-7 z" '
+                   f'fill="#000000"><title>{esc(target.label_fr)}</title></path>'
+                   f'<text x="{x - 10:.1f}" y="{y - 8:.1f}" text-anchor="end" '
+                   f'class="fab-svg-small">objectif {target.year}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -150,4 +160,5 @@ def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
 def chart_legend() -> str:
     return ('<p class="fab-legend"><span class="fab-key fab-key-band"></span> étendue des '
             'futurs reçus <span class="fab-key fab-key-trend"></span> tendanciel '
-            '<span class="fab-key fab-key-cons"></span> consensus du panel</p>')
+            '<span class="fab-key fab-key-cons"></span> consensus du panel '
+            '<span class="fab-key-target">◆</span> objectif du territoire</p>')
