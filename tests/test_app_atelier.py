@@ -396,3 +396,25 @@ def test_the_charts_start_at_zero_and_show_the_territory_s_targets(app):
     assert list(marker.data_source.data["x"]) == [2050] == [target.year]
     assert list(marker.data_source.data["y"]) == [pytest.approx(level)]
     assert level == pytest.approx(0.5 * app.trend.value("Final Energy", 2021, 0))
+
+
+def test_a_lever_that_moves_no_figure_shown_says_which_it_moves(app):
+    """« Sols rendus à la nature » changes none of the key figures: the page says what it
+    acts on (net artificialisation…), under the figures and in the phone's bar; a move
+    that changes a figure shown says nothing of the kind."""
+    lv = app.levers["renaturation"]
+    app.controls["renaturation"].slider.value = lv.max
+    note = html.unescape(app.elsewhere_html.value)
+    assert "ne modifie aucun des chiffres affichés" in note and "en 2030 (tendanciel" in note
+    named = re.findall(r"(?:: |; )([^:;]+?)\s?: [−\d]", note.split("il agit sur")[1])
+    labels = {v.label_fr: n for n, v in app.engine.codelist.items()}
+    assert len(named) == 3 and all(label in labels for label in named), named
+    assert lv.label_fr not in named  # not the lever's own value echoed as an output
+    for label in named:  # each one did move, and none is a figure shown
+        name = labels[label]
+        assert app.results.value(name, 2030, 0) != app.trend.value(name, 2030, 0)
+        assert name not in {v.name for v in app.shown}
+    bar = html.unescape(app.bar.value)
+    assert f"Aucun chiffre affiché ne change\xa0: ce levier agit sur {named[0]}." in bar
+    app.controls["net_migration"].slider.value = 2000  # moves the population: no note
+    assert app.elsewhere_html.value == "" and "fab-bar-elsewhere" not in app.bar.value

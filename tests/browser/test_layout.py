@@ -105,6 +105,15 @@ def test_a_phone_shows_results_while_the_levers_scroll(browser, voila_server, si
         assert box["height"] <= 0.3 * box["vh"], "the bar hides too much of the levers"
         o = page.evaluate(OVERFLOW)
         assert not o["out"], o
+        # a lever that moves no figure shown says, in the bar, what it acts on; the bar
+        # still leaves the levers in view
+        move(page, "renaturation")
+        page.wait_for_selector(".fab-bar .fab-bar-elsewhere", timeout=30_000)
+        assert "ce levier agit sur" in page.inner_text(".fab-bar-elsewhere")
+        box = page.evaluate(IN_VIEW, ".fab-bar")
+        assert box["height"] <= 0.3 * box["vh"], "the bar hides too much of the levers"
+        o = page.evaluate(OVERFLOW)
+        assert o["scrollWidth"] <= o["vw"] and not o["out"], o
         # its link leads to every figure and chart
         page.locator(".fab-bar-open").tap()
         page.wait_for_function(f"() => {{ const r = ({IN_VIEW})('#fab-resultats');"

@@ -25,6 +25,7 @@ from ..codelist import app_variables
 from ..engine import Engine
 from ..errors import WorkbenchError
 from ..format import (
+    decimals_for,
     format_change,
     format_number,
     format_value,
@@ -53,6 +54,7 @@ TREND, MINE = "tendanciel", "mon-futur"
 MAX_SHARE_LINK = 1000  # characters of a ?futur= code (the store's limit on share codes)
 YEARS = (2030, 2050)
 BAR_FIGURES = 3  # key figures in the phone's results bar
+ELSEWHERE = 3  # figures named when a change moves none of those shown
 PLOT_HEIGHT = 260
 
 CSS = stylesheet("base", "atelier")
@@ -263,6 +265,9 @@ class Atelier(WorkshopApp):
         levers_col.add_class("fab-levers")
         # results
         self.cards = html_widget()
+        self.elsewhere = ""  # what the last change moved when no figure shown moved
+        self.elsewhere_short = ""  # …in one line, for the phone's bar
+        self.elsewhere_html = html_widget("", "fab-elsewhere-box")
         self.score = html_widget()
         self.bar = html_widget("", "fab-bar-widget")
         self.bar_figures = [var.name for var in self.shown[:BAR_FIGURES]]
@@ -284,6 +289,7 @@ class Atelier(WorkshopApp):
             chart_boxes = [BokehModel(f, layout=size) for f in self.figures.values()]
         results_col = W.VBox([
             html_widget('<h2 id="fab-resultats">Chiffres clés</h2>'), self.cards,
+            self.elsewhere_html,
             html_widget("<h2>Objectifs du territoire</h2>"), self.score,
             html_widget("<h2>Évolutions jusqu'en 2050</h2>"), *chart_boxes])
         results_col.add_class("fab-results")
@@ -447,6 +453,8 @@ class Atelier(WorkshopApp):
             # and the charts' patches take it longest to process
             self.cards.value = self._cards_html()
             self.bar_figures = self._most_changed(before) or self.bar_figures
+            self.elsewhere = self._elsewhere_html(before)
+            self.elsewhere_html.value = self.elsewhere
             self.bar.value = self._bar_html()
             self.score.value = self._score_html()
             for name, source in self.sources.items():
@@ -501,6 +509,44 @@ class Atelier(WorkshopApp):
                 moved.append((change, var.name))
         return [name for _, name in sorted(moved, key=lambda m: -m[0])[:BAR_FIGURES]]
 
+    def _elsewhere_html(self, before) -> str:
+        """When the last change moved none of the figures shown but moved others (« Sols
+        rendus à la nature » acts on net artificialisation), say which, with their 2030
+        value against the trend; else nothing."""
+        def moved(name: str) -> bool:
+            return not np.allclose(self.results.data[name], before.data[name], rtol=1e-9,
+                                   atol=1e-12)
+
+        self.elsewhere_short = ""  # the phone bar's one line
+        if before is None or any(moved(v.name) for v in self.shown):
+            return ""
+        codelist = self.engine.codelist
+        echoes = {lv.label_fr for lv in self.levers.values()}  # a lever's value as an output
+
+        def change(var) -> float:
+            old, new = (r.value(var.name, 2030, 0) for r in (before, self.results))
+            return abs(new - old) / max(abs(old), abs(new), 1e-12)
+
+        others = sorted((codelist[n] for n in self.results.data
+                         if n in codelist and codelist[n].label_fr not in echoes and moved(n)),
+                        key=lambda v: -change(v))
+        if not others:
+            return ""
+        items = []
+        for var in others[:ELSEWHERE]:
+            mine = self.results.value(var.name, 2030, 0)
+            trend = self.trend.value(var.name, 2030, 0)
+            nd = decimals_for(var.unit, trend)
+            items.append(f"{var.label_fr} : {format_value(mine, var.unit, nd)}"
+                         f"{'' if var.unit == '%' else ' ' + unit_fr(var.unit)} en 2030 "
+                         f"(tendanciel {format_value(trend, var.unit, nd)})")
+        text = ("Ce changement ne modifie aucun des chiffres affichés ; il agit sur : "
+                + " ; ".join(items) + ".")
+        short = f"Aucun chiffre affiché ne change : ce levier agit sur {others[0].label_fr}."
+        self.elsewhere_short = (f'<p class="fab-bar-elsewhere">{esc(french_spacing(short))}'
+                                "</p>")
+        return f'<p class="fab-help fab-elsewhere" role="status">{esc(french_spacing(text))}</p>'
+
     def _bar_html(self) -> str:
         """The phone's results bar (css/atelier.css hides it on wide screens): the figures
         the last move changed most, and a link down to every figure and chart."""
@@ -515,7 +561,7 @@ class Atelier(WorkshopApp):
                         f'<span class="fab-bar-delta">{t["delta"]} face au tendanciel'
                         f'{t["judge"]}</span></div>')
         return ('<div class="fab-bar" role="region" aria-label="Vos résultats en 2030">'
-                f'<div class="fab-bar-figs">{"".join(figs)}</div>'
+                f'<div class="fab-bar-figs">{"".join(figs)}</div>{self.elsewhere_short}'
                 '<a class="fab-bar-open" href="#fab-resultats">Tous les chiffres et '
                 "graphiques ↓</a></div>")
 
