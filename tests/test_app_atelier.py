@@ -10,6 +10,7 @@ import pytest
 import workbench as wb
 from workbench.app.atelier import MINE, TREND, Atelier
 from workbench.app.state import LeverState
+from workbench.format import format_number
 from workbench.models import MODELS
 from workbench.store import Store
 
@@ -418,3 +419,20 @@ def test_a_lever_that_moves_no_figure_shown_says_which_it_moves(app):
     assert f"Aucun chiffre affiché ne change\xa0: ce levier agit sur {named[0]}." in bar
     app.controls["net_migration"].slider.value = 2000  # moves the population: no note
     assert app.elsewhere_html.value == "" and "fab-bar-elsewhere" not in app.bar.value
+
+
+def test_a_figure_people_can_picture_comes_with_its_equivalent_per_inhabitant(app):
+    """« 603 milliers de tonnes de CO2e par an » and, under it, « soit 4,2 t de CO2e par
+    habitant et par an »: the value × 1 000 ÷ this future's population in 2030."""
+    card = html.unescape(app.cards.value)
+    assert "milliers de tonnes de CO2e par an" in card and "kt CO2e" not in card
+    ghg = app.results.value("Emissions|Kyoto Gases", 2030, 0)
+    pop = app.results.value("Population", 2030, 0)
+    each = format_number(1000 * ghg / pop, 1)
+    assert f"soit {each}\xa0t de CO2e par habitant et par an" in card
+    app.controls["net_migration"].slider.value = 2000  # more people: less per head
+    pop2 = app.results.value("Population", 2030, 0)
+    ghg2 = app.results.value("Emissions|Kyoto Gases", 2030, 0)
+    assert f"soit {format_number(1000 * ghg2 / pop2, 1)}\xa0t" in html.unescape(
+        app.cards.value)
+    assert card.count("par habitant") == 4  # emissions, energy, its bill, the investment

@@ -29,6 +29,9 @@ class Variable:
     # emissions, "higher" for the renewable share…); None where neither is better in
     # itself (population, dwellings needed): such a change is shown, never judged
     better: str | None = None
+    # a derived equivalent participants can picture: the value × factor ÷ the population of
+    # the same year, in unit_fr (kt CO2e → « t de CO2e par habitant »); None: none shown
+    per_inhabitant: tuple[float, str] | None = None
 
     def judge(self, reference: float, value: float) -> str | None:
         """``"mieux"`` or ``"moins bien"`` for ``value`` against ``reference`` (the trend),
@@ -80,7 +83,8 @@ def load_codelist(folder: str | None = None) -> dict[str, Variable]:
             raise DataError(f"{root / 'variable'}: '{name}' lacks {missing}")
         out[name] = Variable(name, a["unit"], a["description"], a["description_fr"],
                              a["label_fr"], a["model"], a.get("app_rank"),
-                             bool(a.get("app_chart", False)), _better(name, a.get("better")))
+                             bool(a.get("app_chart", False)), _better(name, a.get("better")),
+                             _per_inhabitant(name, a.get("per_inhabitant")))
     return out
 
 
@@ -88,6 +92,17 @@ def _better(name: str, value) -> str | None:
     if value not in (None, "lower", "higher"):
         raise DataError(f"variable '{name}': better is 'lower' or 'higher', not {value!r}")
     return value
+
+
+def _per_inhabitant(name: str, value) -> tuple[float, str] | None:
+    if value is None:
+        return None
+    try:
+        factor, unit = float(value["factor"]), str(value["unit_fr"])
+    except (TypeError, KeyError, ValueError) as err:
+        raise DataError(f"variable '{name}': per_inhabitant needs a numeric factor and a "
+                        f"unit_fr ({err})") from err
+    return factor, unit
 
 
 def app_variables(codelist: dict[str, Variable], produced: list[str]) -> list[Variable]:

@@ -477,8 +477,20 @@ class Atelier(WorkshopApp):
                 "unit": "" if unit == "%" else f" {esc(unit_fr(unit))}",
                 "delta": esc(format_change(trend[2030], mine[2030], unit, nd)),
                 "judge": judgement_html(var, trend[2030], mine[2030]),
+                "equiv": self._per_inhabitant(var, mine[2030]),
                 **{f"{who}{y}": esc(format_value(values[y], unit, nd))
                    for who, values in (("mine", mine), ("trend", trend)) for y in YEARS}}
+
+    def _per_inhabitant(self, var, value: float) -> str:
+        """« soit 4,5 t de CO2e par habitant » under a 2030 figure (the codelist's
+        ``per_inhabitant``: value × factor ÷ this future's population in 2030)."""
+        if var.per_inhabitant is None or "Population" not in self.results.data:
+            return ""
+        factor, unit = var.per_inhabitant
+        each = value * factor / self.results.value("Population", 2030, 0)
+        nd = 1 if abs(each) < 10 else 0
+        return (f'<div class="fab-kf-equiv">soit {esc(format_number(each, nd))}\u00a0'
+                f"{esc(unit)}</div>")
 
     def _cards_html(self) -> str:
         cards = []
@@ -488,7 +500,7 @@ class Atelier(WorkshopApp):
                 f'<div class="fab-kf" data-variable="{esc(var.name)}">'
                 f'<div class="fab-kf-label">{t["label"]}</div>'
                 f'<div class="fab-kf-2030">{t["mine2030"]}'
-                f'<span class="fab-unit">{t["unit"]} en 2030</span></div>'
+                f'<span class="fab-unit">{t["unit"]} en 2030</span></div>{t["equiv"]}'
                 f'<div class="fab-kf-delta">{t["delta"]} par rapport au tendanciel '
                 f'({t["trend2030"]}){t["judge"]}</div>'
                 f'<div class="fab-kf-delta">2050 : {t["mine2050"]}'
