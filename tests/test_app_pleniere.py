@@ -13,6 +13,7 @@ import stat
 import uuid
 from datetime import UTC, datetime
 
+import ipywidgets as W
 import pytest
 
 import workbench as wb
@@ -614,3 +615,28 @@ def test_the_phase_timer_says_how_long_once_and_the_page_counts(app):
     assert timer.display.value == "" and timer.run is None and timer.stop_button.disabled
     assert timer.start(phase="Pause\u202e") is None  # a bidi control: refused in French
     assert "caractères invisibles ou de contrôle" in html.unescape(timer.display.value)
+
+
+def test_the_spotlight_projects_one_future_then_the_consensus(app, store, engine):
+    _three_futures(app, store, engine)
+    spot = app.spotlight
+    assert spot.widget.layout.display == "none"
+    zoe = next(s for s in app.submissions if s.pseudonym == "Zoé <i>")
+    check, row = app.rows[zoe.id]
+    (button,) = [w for w in row.children if isinstance(w, W.Button)]
+    assert button.description == "Projeter"
+    button.click()
+    body = spot.body.value
+    assert spot.widget.layout.display == "flex" and spot.shown == "Zoé <i> (n° 1)"
+    assert "Zoé &lt;i&gt;" in body and "<i>" not in body  # escaped, as everywhere
+    assert "Vivre chez soi &lt;script&gt;" in body and "<script" not in body
+    assert body.count("<svg") == 4 and 'data-scenario="Zoé &lt;i&gt; (n° 1)"' in body
+    assert engine.levers["home_care_share"].label_fr in body  # what it changes
+    assert "ce futur" in body  # the legend names the thick line
+    app.spot_consensus.click()
+    assert spot.shown == "consensus" and "Le futur de consensus du panel" in spot.body.value
+    spot.close_button.click()
+    assert spot.widget.layout.display == "none" and spot.body.value == ""
+    button.click()
+    app.open_session("Une autre séance")  # another session: nothing of this one projected
+    assert spot.widget.layout.display == "none"

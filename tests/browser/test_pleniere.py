@@ -178,3 +178,42 @@ def test_the_phase_timer_counts_down_on_the_projected_page(context, voila_server
     page.locator(".fab-timer-stop").click()
     page.wait_for_selector(".fab-timer", state="detached", timeout=20_000)
     page.close()
+
+
+def test_the_spotlight_shows_one_future_on_the_whole_projected_screen(browser, voila_server,
+                                                                       token):
+    """At 1920×1080, « Projeter » puts one future on the whole screen: its pseudonym and text
+    in 28 px type or more, four charts, all of it in one screen; « Fermer » gives the page
+    back."""
+    store = voila_server.store()
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{voila_server.url}{APP}?jeton={token}", timeout=120_000)
+        page.locator(".fab-session-title-input input").fill("Projection")
+        page.locator(".fab-open").click()
+        code = page.wait_for_selector(".fab-code", timeout=20_000).get_attribute("data-code")
+        zoe = submit(store, code, "Zoé", "Des bus le soir et des vélos sûrs.",
+                     home_care_share=70)
+        submit(store, code, "Léo", "Plus de médiation.", digital_mediation=2000)
+        page.wait_for_function("() => document.querySelector('.fab-counter [data-count]')"
+                               "?.dataset.count === '2'", timeout=20_000)
+        page.locator(f".fab-sub-{zoe.id} .fab-spot-button").click()
+        spot = page.wait_for_selector(".fab-spotlight .fab-spot", state="visible",
+                                      timeout=20_000)
+        box = page.evaluate("""() => { const r = document.querySelector('.fab-spotlight')
+            .getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }""")
+        assert box == [0, 0, 1920, 1080], box  # the whole screen
+        text = page.locator(".fab-spot-text")
+        assert "Des bus le soir" in text.inner_text() and "Zoé" in spot.inner_text()
+        size = float(text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        assert size >= 28, size
+        assert page.locator(".fab-spot-grid svg").count() == 4
+        fits = page.evaluate("() => { const s = document.querySelector('.fab-spotlight');"
+                             " return s.scrollHeight <= s.clientHeight + 1; }")
+        assert fits, "the spotlight needs scrolling at 1920×1080"
+        page.screenshot(path="/tmp/spotlight.png")
+        page.locator(".fab-spotlight-close").click()
+        page.wait_for_selector(".fab-spotlight", state="hidden", timeout=20_000)
+    finally:
+        ctx.close()

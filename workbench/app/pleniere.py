@@ -67,6 +67,7 @@ from .report import (
     spread_table,
 )
 from .sharing import own_layout, share_alike
+from .spotlight import Spotlight
 from .styles import stylesheet
 from .timer import PhaseTimer
 from .vote import BallotControl
@@ -80,7 +81,7 @@ FAMILY_NAMES = 8  # pseudonyms named in a family, then « et N autres »
 PICK = "Choisir un atelier existant…"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-CSS = stylesheet("base", "atelier", "pleniere")
+CSS = stylesheet("base", "atelier", "charts", "pleniere")
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -258,6 +259,11 @@ class Pleniere(WorkshopApp):
         self.consensus_html = html_widget("", "fab-consensus-box")
         self.families_html = html_widget("", "fab-families-box")
         self.ballot = BallotControl(self)
+        self.spotlight = Spotlight(self)
+        self.spot_consensus = W.Button(description="Projeter le consensus",
+                                       layout=W.Layout(width="auto"))
+        self.spot_consensus.add_class("fab-spot-consensus")
+        self.spot_consensus.on_click(lambda _: self.spotlight.show_consensus())
         self.export_button = W.Button(description="Exporter", button_style="success",
                                       tooltip="Tableur IAMC et rapport HTML de la séance")
         self.export_button.add_class("fab-export")
@@ -269,6 +275,7 @@ class Pleniere(WorkshopApp):
             html_widget("<h2>Le minuteur de la phase</h2>"), self.timer.widget, cols,
             html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
             html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
+            self.spot_consensus,
             html_widget("<h3>Le vote sur le consensus</h3>"), self.ballot.widget,
             html_widget("<h2>Les familles de futurs</h2>"), self.families_html,
             html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
@@ -279,7 +286,7 @@ class Pleniere(WorkshopApp):
         self.room_html = html_widget()
         self.show_room(room_status())
         self.widget.children = (self._style, header, self.room_html, bar, self.session_msg,
-                                self.session_box)
+                                self.session_box, self.spotlight.widget)
         share_alike(self.widget)  # identical layouts and styles, one model each
 
     def _lever_figure(self):
@@ -398,6 +405,7 @@ class Pleniere(WorkshopApp):
         self.submissions, self.rows, self.last_id, self.sent = [], {}, 0, 0
         self.compare_run = self.exported = None
         self.ballot.consensus = None  # never another session's consensus to the vote
+        self.spotlight.hide()
         self.list_box.children = ()
         self.export_msg.value = self.status_msg.value = self.session_msg.value = ""
         self.cancel_close()
@@ -560,7 +568,11 @@ class Pleniere(WorkshopApp):
             f'<div class="fab-sub-head"><span class="fab-sub-who">{esc(sub.pseudonym)}'
             f'</span>{group} <span class="fab-sub-meta">· {esc(time_fr(sub.created))} '
             f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
-        row = W.HBox([check, info])
+        spot = W.Button(description="Projeter", tooltip="Ce futur sur tout l'écran",
+                        layout=W.Layout(width="auto"))
+        spot.add_class("fab-spot-button")
+        spot.on_click(lambda _: self.spotlight.show_future(sub))
+        row = W.HBox([check, info, spot])
         row.add_class("fab-sub")
         row.add_class(f"fab-sub-{sub.id}")
         return check, row

@@ -230,7 +230,7 @@ def agreement_summary(items: Sequence[Spread]) -> str:
 
 # -- the report ------------------------------------------------------------------------------
 
-REPORT_CSS = stylesheet("report")
+REPORT_CSS = stylesheet("charts", "report")
 
 
 def _score_summary(res, name: str) -> str:

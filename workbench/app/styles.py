@@ -1,6 +1,7 @@
 """The apps' style sheets, one file per page in ``workbench/app/css/``: ``base.css`` (every
-page: colours, type, cards), ``atelier.css``, ``pleniere.css`` and ``report.css`` (the
-printable HTML report). A display rule lives in one of them, never in a Python string.
+page: colours, type, cards), ``atelier.css``, ``pleniere.css``, ``report.css`` (the
+printable HTML report) and ``charts.css`` (the SVG charts of the report and the
+spotlight). A display rule lives in one of them, never in a Python string.
 
     >>> "fab2030" in stylesheet("base")
     True

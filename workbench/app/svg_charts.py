@@ -89,14 +89,16 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return [round(k * step, 10) for k in range(start, stop + 1)]
 
 
-def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str]) -> str:
-    """A variable from 2021 to 2050: the range of the panel's futures (grey band), the
-    trend (dashed), the consensus (solid, thick) and the territory's targets on it (a
-    diamond at the target's year, :func:`workbench.scorecard.target_levels`)."""
+def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str],
+                   main: str = CONSENSUS) -> str:
+    """A variable from 2021 to 2050: the range of the ``panel``'s futures (grey band), the
+    trend (dashed), ``main`` (solid, thick: the consensus, or one future in a spotlight)
+    and the territory's targets on it (a diamond at the target's year,
+    :func:`workbench.scorecard.target_levels`)."""
     res = run.results
     years = np.asarray(res.years, dtype=float)
     trend = res.data[var.name][res._row(TREND)]
-    cons = res.data[var.name][res._row(CONSENSUS)]
+    cons = res.data[var.name][res._row(main)]
     rows = [res._row(n) for n in panel]
     band = res.data[var.name][rows] if rows else None
     targets = target_levels(res, var.name, TREND)
