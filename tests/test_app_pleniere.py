@@ -640,3 +640,18 @@ def test_the_spotlight_projects_one_future_then_the_consensus(app, store, engine
     button.click()
     app.open_session("Une autre séance")  # another session: nothing of this one projected
     assert spot.widget.layout.display == "none"
+
+
+def test_comparing_futures_draws_them_against_the_trend_not_only_a_table(app, store, engine):
+    _three_futures(app, store, engine)
+    assert "fab-compare-charts" not in app.compare_html.value  # nothing ticked: a hint
+    zoe, leo = (s.id for s in app.submissions[:2])
+    app.set_chosen([zoe, leo])
+    shown = app.compare_html.value
+    charts = shown.split('<div class="fab-table-wrap">')[0]  # the charts come first
+    assert charts.count("<svg") == sum(v.app_chart for v in app.variables)
+    # each future its line, its colour and dash, its name in the legend (escaped)
+    assert "Zoé &lt;i&gt;" in charts and "<i>" not in charts and "Léo" in charts
+    assert charts.count("<title>Zoé &lt;i&gt; (n° 1)</title>") == charts.count("<svg")
+    assert 'stroke-dasharray="10 4"' in charts and "fab-line-1" in charts
+    assert "<table" in shown  # and the numbers still below

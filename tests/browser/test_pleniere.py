@@ -115,6 +115,11 @@ def test_facilitator_journey(context, voila_server, token, tmp_path):
     for name in ("Tendanciel", "Consensus du panel", "Zoé", "Léo"):
         assert name in head
     assert re.search(r"\d{3} \d{3}", normalise(page.inner_text("table.fab-compare tbody")))
+    # …and drawn: each chosen future a line against the trend, above the numbers
+    charts = page.locator(".fab-compare-charts .fab-compare-grid svg")
+    assert charts.count() == 6 and charts.first.is_visible()
+    legend = normalise(page.inner_text(".fab-compare-charts .fab-legend"))
+    assert "Zoé" in legend and "Léo" in legend and "tendanciel" in legend
     assert "futur=F1" in page.locator(".fab-consensus-link").get_attribute("href")
     page.wait_for_selector(".fab-panel-chart canvas", timeout=20_000)
     assert page.locator(".fab-spread tbody tr").count() == len(wb.load_levers())
@@ -198,7 +203,10 @@ def test_the_spotlight_shows_one_future_on_the_whole_projected_screen(browser, v
         submit(store, code, "Léo", "Plus de médiation.", digital_mediation=2000)
         page.wait_for_function("() => document.querySelector('.fab-counter [data-count]')"
                                "?.dataset.count === '2'", timeout=20_000)
-        page.locator(f".fab-sub-{zoe.id} .fab-spot-button").click()
+        button = page.locator(f".fab-sub-{zoe.id} .fab-spot-button")
+        assert button.inner_text().strip() == "Projeter"  # whole, not cut to « Proj… »
+        assert button.evaluate("b => b.scrollWidth <= b.clientWidth")
+        button.click()
         spot = page.wait_for_selector(".fab-spotlight .fab-spot", state="visible",
                                       timeout=20_000)
         box = page.evaluate("""() => { const r = document.querySelector('.fab-spotlight')

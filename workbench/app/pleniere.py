@@ -52,6 +52,7 @@ from ..panel import (
     panel_values,
     run_families,
     run_panel,
+    scenario_name,
     spreads,
 )
 from ..paths import var_dir
@@ -69,6 +70,7 @@ from .report import (
 from .sharing import own_layout, share_alike
 from .spotlight import Spotlight
 from .styles import stylesheet
+from .svg_charts import LINE_STYLES, line_chart_svg, lines_legend
 from .timer import PhaseTimer
 from .vote import BallotControl
 
@@ -569,7 +571,7 @@ class Pleniere(WorkshopApp):
             f'</span>{group} <span class="fab-sub-meta">· {esc(time_fr(sub.created))} '
             f"· n° {sub.id}</span></div>{body}", "fab-sub-body")
         spot = W.Button(description="Projeter", tooltip="Ce futur sur tout l'écran",
-                        layout=W.Layout(width="auto"))
+                        layout=W.Layout(width="auto", flex="0 0 auto"))  # never cut short
         spot.add_class("fab-spot-button")
         spot.on_click(lambda _: self.spotlight.show_future(sub))
         row = W.HBox([check, info, spot])
@@ -639,7 +641,8 @@ class Pleniere(WorkshopApp):
                     f'{esc(s.pseudonym)}<br><span class="fab-unit">n° {s.id}{group}</span>')
             hint = ("" if chosen else '<p class="fab-help">' + esc(french_spacing(
                 "Cochez « comparer » à côté des futurs à montrer côte à côte.")) + "</p>")
-            self.compare_html.value = (hint + '<div class="fab-table-wrap">'
+            self.compare_html.value = (hint + self._compare_charts(run, chosen)
+                                       + '<div class="fab-table-wrap">'
                                        + comparison_table(run, self.variables, headers=headers)
                                        + "</div>")
             self.score_html.value = ('<div class="fab-table-wrap">'
@@ -648,6 +651,21 @@ class Pleniere(WorkshopApp):
             log.exception("the comparison failed")
             self.compare_html.value = message_html("La comparaison n'a pas pu être calculée.",
                                                    ok=False)
+
+    def _compare_charts(self, run, chosen) -> str:
+        """The futures ticked (up to four) drawn against the trend and the targets, on the
+        indicators of the Atelier's charts, above the table of numbers."""
+        if not chosen:
+            return ""
+        picked = chosen[:len(LINE_STYLES)]
+        names = [scenario_name(s) for s in picked]
+        charts = "".join(line_chart_svg(run, v, [], main=names)
+                         for v in self.variables if v.app_chart)
+        more = ("" if len(chosen) <= len(LINE_STYLES) else '<p class="fab-help">' + esc(
+            f"Les graphiques montrent les {len(LINE_STYLES)} premiers futurs cochés ; le "
+            "tableau les montre tous.") + "</p>")
+        return (f'<div class="fab-compare-charts">{lines_legend([who(s) for s in picked])}'
+                f'<div class="fab-compare-grid">{charts}</div>{more}</div>')
 
     def _show_consensus(self) -> None:
         run = self.compare_run

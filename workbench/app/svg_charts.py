@@ -89,20 +89,26 @@ def _nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return [round(k * step, 10) for k in range(start, stop + 1)]
 
 
+#: the thick lines of a chart, told apart by colour and by dash pattern (black and white)
+LINE_STYLES = ((OKABE_ITO[1], ""), (OKABE_ITO[4], "10 4"), (OKABE_ITO[2], "3 3"),
+               (OKABE_ITO[6], "12 4 3 4"))
+
+
 def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str],
-                   main: str = CONSENSUS) -> str:
+                   main: str | Sequence[str] = CONSENSUS) -> str:
     """A variable from 2021 to 2050: the range of the ``panel``'s futures (grey band), the
-    trend (dashed), ``main`` (solid, thick: the consensus, or one future in a spotlight)
-    and the territory's targets on it (a diamond at the target's year,
-    :func:`workbench.scorecard.target_levels`)."""
+    trend (dashed), ``main`` (thick: the consensus, one future in a spotlight, or up to four
+    futures compared, each its colour and dash, :data:`LINE_STYLES`) and the territory's
+    targets on it (a diamond at the target's year, :func:`workbench.scorecard.target_levels`)."""
     res = run.results
     years = np.asarray(res.years, dtype=float)
     trend = res.data[var.name][res._row(TREND)]
-    cons = res.data[var.name][res._row(main)]
+    mains = [main] if isinstance(main, str) else list(main)[:len(LINE_STYLES)]
+    lines = [res.data[var.name][res._row(n)] for n in mains]
     rows = [res._row(n) for n in panel]
     band = res.data[var.name][rows] if rows else None
     targets = target_levels(res, var.name, TREND)
-    allv = np.concatenate([trend, cons, [level for _, level in targets]]
+    allv = np.concatenate([trend, *lines, [level for _, level in targets]]
                           + ([band.ravel()] if band is not None else []))
     lo, hi = float(allv.min()), float(allv.max())
     # an honest axis: from zero for a quantity that is never negative, and up to a round
@@ -147,8 +153,10 @@ def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str],
 
     out.append(f'<polyline points="{path(trend)}" fill="none" stroke="#000000" '
                'stroke-width="2" stroke-dasharray="7 5"/>')
-    out.append(f'<polyline points="{path(cons)}" fill="none" stroke="{OKABE_ITO[1]}" '
-               'stroke-width="3.5"/>')
+    for vals, name, (colour, dash) in zip(lines, mains, LINE_STYLES, strict=False):
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<polyline points="{path(vals)}" fill="none" stroke="{colour}" '
+                   f'stroke-width="3.5"{dashes}><title>{esc(name)}</title></polyline>')
     for target, level in targets:  # the territory's target: a black diamond at its year
         x, y = px(target.year), py(level)
         out.append(f'<path class="fab-target" d="M{x:.1f},{y - 7:.1f} l7,7 l-7,7 l-7,-7 z" '
@@ -157,6 +165,15 @@ def line_chart_svg(run: PanelRun, var: Variable, panel: Sequence[str],
                    f'class="fab-svg-small">objectif {target.year}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def lines_legend(labels: Sequence[str]) -> str:
+    """The legend of a chart of several futures, labels escaped here (its keys' colours and
+    dashes, ``.fab-line-N`` in charts.css, are :data:`LINE_STYLES`)."""
+    keys = "".join(f'<span class="fab-key-line fab-line-{i}"></span> {esc(label)} '
+                   for i, label in enumerate(labels[:len(LINE_STYLES)]))
+    return (f'<p class="fab-legend">{keys}<span class="fab-key fab-key-trend"></span> '
+            "tendanciel <span class=\"fab-key-target\">◆</span> objectif du territoire</p>")
 
 
 def chart_legend() -> str:
