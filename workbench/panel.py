@@ -2,6 +2,10 @@
 Plénière (``workbench.app.pleniere``), the session report (``workbench.app.report``) and
 the notebooks, so that they all count the same way.
 
+Why this module is over 450 lines: the panel logic is one source of truth (consensus,
+verdicts, families, the vote's tally); split, the Plénière and the report would again
+import its pieces from several places.
+
 A **submission** is anything with ``id``, ``pseudonym``, ``text`` and ``levers`` (a mapping
 lever id → value), such as :class:`workbench.store.Submission`.
 
