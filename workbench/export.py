@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .format import PARIS
+from .format import PARIS, paris_time
 from .levers import LeverRegistry
 from .panel import (
     CONSENSUS,
@@ -37,8 +37,7 @@ STEPS_FR = ("calcul des futurs", "écriture du tableur", "rédaction du rapport"
 
 def _local(moment: datetime) -> str:
     """``2026-12-04 14:05``, Europe/Paris: a spreadsheet sorts it as it reads."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return paris_time(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def lever_heading(lv) -> str:
