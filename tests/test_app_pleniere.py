@@ -238,10 +238,10 @@ def test_polling_picks_up_new_submissions_newest_first(app, store, engine):
     assert "<details>" in rows[1].children[1].value and "FIN" in rows[1].children[1].value
     assert re.search(r"\d{1,2}\xa0h\xa0\d\d", shown)  # French time, Europe/Paris
     # the chart's sources: one dot per submission and lever
-    assert len(app._dots_src.data["x"]) == 3 * len(engine.levers)
+    assert len(app.chart.dots.data["x"]) == 3 * len(engine.levers)
     # a median marker only where someone moved the lever: Zoé's home care, nothing else
-    assert len(app._median_src.data["x"]) == 1
-    assert all(0 <= x <= 1 for x in app._dots_src.data["x"])
+    assert len(app.chart.median.data["x"]) == 1
+    assert all(0 <= x <= 1 for x in app.chart.dots.data["x"])
 
 
 def test_the_room_counts_people_a_newer_future_replaces_the_row(app, store, engine, var):
@@ -262,7 +262,7 @@ def test_the_room_counts_people_a_newer_future_replaces_the_row(app, store, engi
     assert [r._dom_classes[-1] for r in rows] == [f"fab-sub-{second.id}", "fab-sub-2"]
     assert first.id not in app.rows and [s.id for s in app.chosen()] == [second.id]
     # the consensus and the lever chart see Zoé once, with her latest choice
-    assert len(app._dots_src.data["x"]) == 2 * len(engine.levers)
+    assert len(app.chart.dots.data["x"]) == 2 * len(engine.levers)
     # the export holds each person's current future only (the store keeps the history)
     xlsx, _page = app.export()
     import pyam
@@ -655,3 +655,60 @@ def test_comparing_futures_draws_them_against_the_trend_not_only_a_table(app, st
     assert charts.count("<title>Zoé &lt;i&gt; (n° 1)</title>") == charts.count("<svg")
     assert 'stroke-dasharray="10 4"' in charts and "fab-line-1" in charts
     assert "<table" in shown  # and the numbers still below
+
+
+# -- the projector mode --------------------------------------------------------------------
+
+
+def test_the_projector_shows_one_view_at_a_time_and_the_levers_by_pages(app, store, engine):
+    """« Mode projecteur »: the root's classes say which view is shown (pleniere.css hides
+    the other parts); the chart and the agreement table show a page of at most 8 levers,
+    with the verdicts in a few words; leaving gives the desk its whole chart and table."""
+    from workbench.app.projector import PAGE, VIEW_IDS, pages
+
+    session = app.open_session("Projeté")
+    submit(store, engine, session.code, "Zoé", home_care_share=70)
+    submit(store, engine, session.code, "Léo", home_care_share=75)
+    app.refresh()
+    n = len(engine.levers)
+    whole = app.chart.figure.height
+    assert app.spread_html.value.count("<tr data-lever=") == n
+    app.projector.enter()
+    classes = app.widget._dom_classes
+    assert "fab-projector" in classes and "fab-show-rejoindre" in classes
+    assert app.projector.nav.value == "rejoindre"
+    first = pages(app.levers)[0]
+    assert len(first) <= PAGE and app.chart.figure.height < whole
+    assert app.spread_html.value.count("<tr data-lever=") == len(first)
+    assert "Trop peu d'avis" in app.spread_html.value or "accord" in app.spread_html.value
+    app.projector.nav.value = "accord"  # the bar, as a click
+    assert app.widget._dom_classes.count("fab-show-accord") == 1
+    assert not any(c == "fab-show-rejoindre" for c in app.widget._dom_classes)
+    for _ in range(len(pages(app.levers))):  # round the pages, back to the first
+        app.projector.turn(1)
+    assert app.projector.page == 0 and "Curseurs 1 à" in app.projector.page_label.value
+    app.projector.turn(-1)
+    last = pages(app.levers)[-1]
+    shown = [row for row in app.spread_html.value.split("<tr data-lever=")[1:]]
+    assert [r.split('"')[1] for r in shown] == [lv.id for lv in last]
+    app.projector.leave()
+    assert not any(c.startswith("fab-show-") or c == "fab-projector"
+                   for c in app.widget._dom_classes)
+    assert app.chart.figure.height == whole
+    assert app.spread_html.value.count("<tr data-lever=") == n
+    # every part of the session belongs to a known view, or to the desk alone
+    marks = {c[len("fab-in-"):] for w in app.session_box.children for c in w._dom_classes
+             if c.startswith("fab-in-")}
+    assert marks == set(VIEW_IDS)
+    with pytest.raises(ValueError):
+        app.projector.show("salle")
+
+
+def test_pages_of_levers_are_balanced_and_keep_the_order():
+    from workbench.app.projector import pages
+
+    for n in (1, 7, 8, 9, 16, 17, 31, 40):
+        cut = pages(list(range(n)))
+        assert [x for p in cut for x in p] == list(range(n))
+        assert max(map(len, cut)) <= 8 and max(map(len, cut)) - min(map(len, cut)) <= 1
+    assert pages([]) == [[]]

@@ -43,23 +43,23 @@ from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them h
 from ..codelist import app_variables
 from ..errors import WorkbenchError
 from ..export import export_session
-from ..format import date_fr, french_spacing, lever_value, time_fr, who
+from ..format import date_fr, french_spacing, time_fr, who
 from ..panel import (
     MIN_FAMILY_FUTURES,
     TREND_EXPLAINED_FR,
     families,
     ordered_levers,
-    panel_values,
     run_families,
     run_panel,
     scenario_name,
     spreads,
 )
 from ..paths import var_dir
-from ..plots import OKABE_ITO, jitter
 from ..scenario import share_code
 from ..text import escape as esc
 from .base import Unavailable, WorkshopApp, build_app, html_widget, message_html
+from .panel_chart import LeverChart
+from .projector import VIEW_IDS, Projector
 from .report import (
     agreement_summary,
     comparison_table,
@@ -188,6 +188,9 @@ class Pleniere(WorkshopApp):
         engine = self.engine
         self.variables = app_variables(engine.codelist, engine.variables)
         self.levers = ordered_levers(engine.levers)
+        self.items = None  # the agreement on each lever (workbench.panel.spreads)
+        self.projector = Projector(self.widget, self.levers, engine.levers.themes, self._page)
+        part = self.projector.part
         header = html_widget(f"<h1>Plénière — {esc(engine.territory.name)}</h1>"
                              '<p class="fab-lead">' + esc(french_spacing(
                            "Ouvrez un atelier et projetez son code : les futurs des "
@@ -231,7 +234,8 @@ class Pleniere(WorkshopApp):
             layout=W.Layout(flex_flow="row wrap", display="none")))
         self.confirm_box.add_class("fab-toolbar")
         self.confirm_box.add_class("fab-confirm")
-        actions = W.HBox([self.counter, self.refresh_button, self.close_button],
+        actions = W.HBox([self.counter, self.refresh_button, self.close_button,
+                          self.projector.enter_button],
                          layout=W.Layout(flex_flow="row wrap", align_items="center"))
         actions.add_class("fab-toolbar")
         self.status_msg = html_widget()
@@ -242,21 +246,20 @@ class Pleniere(WorkshopApp):
         self.list_box.add_class("fab-sub-list")
         subs_col = W.VBox([html_widget("<h2>Futurs reçus</h2>"), self.empty_note, self.list_box])
         subs_col.add_class("fab-subs-col")
+        part(subs_col, "futurs")
         self.compare_html = html_widget("", "fab-compare-box")
         self.score_html = html_widget("", "fab-score-box")
-        compare_col = W.VBox([html_widget("<h2>Comparer les futurs</h2>"), self.compare_html,
-                              html_widget("<h2>Objectifs du territoire</h2>"), self.score_html])
+        compare_col = W.VBox([part(html_widget("<h2>Comparer les futurs</h2>"), "comparer"),
+                              part(self.compare_html, "comparer"),
+                              part(html_widget("<h2>Objectifs du territoire</h2>"),
+                                   "objectifs"), part(self.score_html, "objectifs")])
         compare_col.add_class("fab-compare-col")
+        part(compare_col, "comparer", "objectifs")
         cols = W.HBox([subs_col, compare_col], layout=W.Layout(flex_flow="row wrap",
                                                                  width="100%"))
         cols.add_class("fab-cols")
         # the panel's choices, the consensus, the export
-        from jupyter_bokeh.widgets import BokehModel
-
-        self.figure = self._lever_figure()
-        chart = BokehModel(self.figure, layout=W.Layout(
-            width="100%", min_height=f"{self.figure.height}px"))
-        chart.add_class("fab-panel-chart")
+        self.chart = LeverChart(self.levers)
         self.spread_html = html_widget("", "fab-spread-box")
         self.consensus_html = html_widget("", "fab-consensus-box")
         self.families_html = html_widget("", "fab-families-box")
@@ -272,77 +275,35 @@ class Pleniere(WorkshopApp):
         self.export_button.on_click(lambda _: self.export())
         self.export_msg = html_widget("", "fab-export-msg")
         self.timer = PhaseTimer()
-        self.session_box = own_layout(W.VBox([
-            self.join_html, actions, self.confirm_box, self.status_msg,
-            html_widget("<h2>Le minuteur de la phase</h2>"), self.timer.widget, cols,
-            html_widget("<h2>Les choix du panel</h2>"), chart, self.spread_html,
-            html_widget("<h2>Le futur de consensus</h2>"), self.consensus_html,
-            self.spot_consensus,
-            html_widget("<h3>Le vote sur le consensus</h3>"), self.ballot.widget,
-            html_widget("<h2>Les familles de futurs</h2>"), self.families_html,
-            html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
+        views = (  # each part of the session, and the projector's view that shows it
+            (self.join_html, "rejoindre"), (actions, "rejoindre"),
+            (self.confirm_box, "rejoindre"), (self.status_msg, *VIEW_IDS),
+            (html_widget("<h2>Le minuteur de la phase</h2>"), "rejoindre"),
+            (self.timer.widget, "rejoindre"), (cols, "futurs", "comparer", "objectifs"),
+            (html_widget("<h2>Les choix du panel</h2>"), "choix"), (self.chart.widget, "choix"),
+            (self.projector.pager, "choix", "accord"),
+            (html_widget("<h2>L'accord du panel, curseur par curseur</h2>"), "accord"),
+            (self.spread_html, "accord"),
+            (html_widget("<h2>Le futur de consensus</h2>"), "consensus"),
+            (self.consensus_html, "consensus"), (self.spot_consensus, "consensus"),
+            (html_widget("<h2>Le vote sur le consensus</h2>"), "vote"),
+            (self.ballot.widget, "vote"),
+            (html_widget("<h2>Les familles de futurs</h2>"), "familles"),
+            (self.families_html, "familles"),
+            (html_widget("<h2>Exporter la séance</h2><p class='fab-help'>" + esc(french_spacing(
                 "Un tableur IAMC (tous les futurs, le tendanciel et le consensus) et un "
-                "rapport à imprimer ou à diffuser.")) + "</p>"),
-            self.export_button, self.export_msg], layout=W.Layout(display="none")))
+                "rapport à imprimer ou à diffuser.")) + "</p>"), ),
+            (self.export_button, ), (self.export_msg, ))
+        self.session_box = own_layout(W.VBox([part(w, *on) for w, *on in views],
+                                             layout=W.Layout(display="none")))
         self.session_box.add_class("fab-session-box")
         self.room_html = html_widget()
         self.show_room(room_status())
-        self.widget.children = (self._style, header, self.room_html, bar, self.session_msg,
+        part(self.room_html, "rejoindre")
+        self.widget.children = (self._style, self.projector.bar, part(header),
+                                self.room_html, part(bar), part(self.session_msg),
                                 self.session_box, self.spotlight.widget)
         share_alike(self.widget)  # identical layouts and styles, one model each
-
-    def _lever_figure(self):
-        from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
-        from bokeh.plotting import figure
-
-        levers = self.levers
-        n = len(levers)
-        ys = [n - 1 - i for i in range(n)]
-        fig = figure(height=110 + 80 * n, sizing_mode="stretch_width", tools=[],
-                     toolbar_location=None, x_range=Range1d(-0.03, 1.03),
-                     y_range=Range1d(-0.7, n - 0.4))
-        fig.toolbar.logo = None
-        fig.xaxis.visible = False
-        fig.xgrid.visible = fig.ygrid.visible = False
-        fig.outline_line_color = None
-        fig.yaxis.ticker = FixedTicker(ticks=ys)
-        fig.yaxis.major_label_overrides = {y: lv.label_fr for y, lv in zip(ys, levers,
-                                                                           strict=True)}
-        fig.yaxis.major_label_text_font_size = "17px"
-        fig.yaxis.major_label_text_color = "#1b2430"
-        fig.yaxis.axis_line_color = fig.yaxis.major_tick_line_color = None
-        fig.yaxis.minor_tick_line_color = None
-        fig.segment(x0=[0] * n, y0=ys, x1=[1] * n, y1=ys, line_color="#8a94a3", line_width=3)
-        ends = {"y": [y + 0.34 for y in ys]}
-        for x, align, attr in ((0, "left", "min"), (1, "right", "max")):
-            src = ColumnDataSource({**ends, "x": [x] * n,
-                                    "text": [lever_value(lv, getattr(lv, attr))
-                                             for lv in levers]})
-            fig.text("x", "y", "text", source=src, text_align=align, text_baseline="middle",
-                     text_font_size="15px", text_color="#4a5566")
-        self._trend_src = ColumnDataSource({
-            "x": [(lv.trend - lv.min) / (lv.max - lv.min) for lv in levers],
-            "y": [y - 0.3 for y in ys],
-            "value": [lever_value(lv, lv.trend) for lv in levers]}, name="trend")
-        fig.scatter("x", "y", source=self._trend_src, marker="triangle", size=18,
-                    fill_color="#ffffff", line_color="#000000", line_width=2.5,
-                    legend_label="Tendanciel")
-        self._median_src = ColumnDataSource({"x": [], "y": [], "value": []}, name="median")
-        fig.rect("x", "y", width=7, width_units="screen", height=0.62, source=self._median_src,
-                 fill_color=OKABE_ITO[1], line_color=None, legend_label="Médiane des choix")
-        self._dots_src = ColumnDataSource({"x": [], "y": [], "who": [], "value": []},
-                                          name="dots")
-        dots = fig.scatter("x", "y", source=self._dots_src, size=16, fill_color=OKABE_ITO[0],
-                           fill_alpha=0.3, line_color=OKABE_ITO[0], line_width=2.5,
-                           legend_label="Un futur reçu")
-        fig.add_tools(HoverTool(renderers=[dots], description="Afficher le futur",
-                                tooltips=[("", "@who"), ("Choix", "@value")]))
-        legend = fig.legend[0]
-        legend.orientation = "horizontal"
-        legend.label_text_font_size = "16px"
-        legend.border_line_color = None
-        fig.add_layout(legend, "above")
-        return fig
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -599,26 +560,9 @@ class Pleniere(WorkshopApp):
                                   f"{esc(_people_fr(n, self.sent))}</span>")
             self.empty_note.layout.display = "none" if n else None
             registry = self.engine.levers
-            values = panel_values(subs, registry) if subs else {}
-            items = spreads(subs, registry)
-            dots = {"x": [], "y": [], "who": [], "value": []}
-            median = {"x": [], "y": [], "value": []}
-            rows = len(self.levers)
-            for i, (lv, item) in enumerate(zip(self.levers, items, strict=True)):
-                y = rows - 1 - i
-                for s, v in zip(subs, values.get(lv.id, []), strict=False):
-                    dots["x"].append((v - lv.min) / (lv.max - lv.min))
-                    dots["y"].append(y + jitter(s.id, 0.36))
-                    dots["who"].append(who(s))
-                    dots["value"].append(lever_value(lv, v))
-                if item.median is not None:
-                    median["x"].append((item.median - lv.min) / (lv.max - lv.min))
-                    median["y"].append(y)
-                    median["value"].append(lever_value(lv, item.median))
-            self._dots_src.data = dots  # one assignment per source (one PATCH-DOC each)
-            self._median_src.data = median
-            self.spread_html.value = (agreement_summary(items) + '<div class="fab-table-wrap">'
-                                      + spread_table(items) + "</div>")
+            self.items = spreads(subs, registry)
+            self.chart.update(subs, registry, self.items)
+            self._show_spreads()
             self.update_comparison()
             self._show_consensus()
             self._show_families(subs)
@@ -626,6 +570,22 @@ class Pleniere(WorkshopApp):
             log.exception("updating the panel failed")
             self.status_msg.value = message_html("L'affichage n'a pas pu être mis à jour : "
                                                  "cliquez sur « Rafraîchir ».", ok=False)
+
+    def _show_spreads(self) -> None:
+        """The agreement on each lever: all of them at the desk; on the projector the page's,
+        with the verdicts in a few words."""
+        page = self.projector.shown_levers()
+        ids = None if page is None else {lv.id for lv in page}
+        items = [i for lv, i in zip(self.levers, self.items, strict=True)
+                 if ids is None or lv.id in ids]
+        self.spread_html.value = (agreement_summary(items) + '<div class="fab-table-wrap">'
+                                  + spread_table(items, short=page is not None) + "</div>")
+
+    def _page(self, shown) -> None:
+        """The projector's page of levers (``None``: all, at the desk)."""
+        self.chart.window(shown)
+        if self.items is not None:
+            self._show_spreads()
 
     def update_comparison(self) -> None:
         """The chosen futures next to the trend and the consensus: indicators in 2030 and
