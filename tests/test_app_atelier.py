@@ -436,3 +436,25 @@ def test_a_figure_people_can_picture_comes_with_its_equivalent_per_inhabitant(ap
     assert f"soit {format_number(1000 * ghg2 / pop2, 1)}\xa0t" in html.unescape(
         app.cards.value)
     assert card.count("par habitant") == 4  # emissions, energy, its bill, the investment
+
+
+def test_the_facilitators_timer_counts_down_on_the_participants_page_too(app, store):
+    """Once joined, the page shows the session's running phase above the levers (read on
+    the beat); stopped, it goes; another session's timer is never shown."""
+    session = store.create_session("Minuteur partagé")
+    other = store.create_session("Autre salle")
+    store.start_phase(other.code, "Pas ici", 300)
+    app.beat()
+    assert app.phase.widget.value == ""  # not joined: nothing
+    assert app.join(session.code, "Zoé")
+    assert app.phase.widget.value == ""  # this session has no timer
+    phase = store.start_phase(session.code, "Explorer <b>les leviers</b>", 600)
+    app.beat()
+    shown = app.phase.widget.value
+    assert f'data-run="{phase.run}"' in shown and 'role="timer"' in shown
+    assert "&lt;b&gt;" in shown and "<b>" not in shown and "Pas ici" not in shown
+    app.beat()
+    assert app.phase.widget.value == shown  # no new countdown on every beat
+    store.stop_phase(session.code)
+    app.beat()
+    assert app.phase.widget.value == ""

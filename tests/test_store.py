@@ -247,12 +247,14 @@ def test_a_store_of_schema_1_is_migrated_and_keeps_its_rows(tmp_path):
         new = submit(s, "ABCDEF", "Zoé", participant=participant_id("d" * 24, "ABCDEF"))
         assert [x.id for x in s.current("ABCDEF")] == [1, new.id]
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 4
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 5
         s.save_draft("o" * 32, {"x": 1})  # the table of schema 3 exists
         assert s.draft("o" * 32).data == {"x": 1}
         s.open_ballot("ABCDEF", "F1", ["energie"])  # and those of schema 4
         s.vote("ABCDEF", "p" * 16, "energie", "accord", "F1")
         assert [v.choice for v in s.votes("ABCDEF")] == ["accord"]
+        s.start_phase("ABCDEF", "Pause", 300)  # and that of schema 5
+        assert s.phase("ABCDEF").name == "Pause"
     finally:
         s.dispose()
     again = Store(f"sqlite:///{path}")  # opening a migrated store again changes nothing
@@ -548,7 +550,7 @@ def test_sqlite_tables_have_the_promised_schema(tmp_path):
         s2 = Store(s.url)  # create_all again is harmless
         assert s2.sessions() == []
         with s._engine.connect() as conn:
-            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 4
+            assert conn.execute(sql("SELECT version FROM fabrique_schema")).scalar() == 5
         s2.dispose()
     finally:
         s.dispose()
@@ -601,3 +603,31 @@ def test_a_store_file_damaged_under_a_kernel_is_reported_never_a_crash(tmp_path)
     finally:
         if child.poll() is None:
             child.kill()
+
+
+# -- the phase timer -------------------------------------------------------------------------
+
+def test_the_phase_timer_is_kept_for_the_session_and_replaced_by_a_new_one(store, code):
+    from datetime import timedelta
+
+    assert store.phase(code) is None
+    first = store.start_phase(code, "Explorer les leviers", 600)
+    kept = store.phase(code)
+    assert (kept.name, kept.seconds, kept.run) == ("Explorer les leviers", 600, first.run)
+    assert kept.started == first.started and kept.started.tzinfo is not None
+    # what is left, at a given instant (never the test machine's clock)
+    t0 = kept.started
+    assert kept.left(t0) == 600 and kept.left(t0 + timedelta(seconds=90.2)) == 510
+    assert kept.left(t0 + timedelta(seconds=700)) == 0 and kept.left(t0 - timedelta(1)) == 600
+    assert kept.shown(t0 + timedelta(seconds=650)) and not kept.shown(t0 + timedelta(hours=1))
+    second = store.start_phase(code, "", 180)  # a new phase replaces it
+    assert store.phase(code).run == second.run != first.run and store.phase(code).name == ""
+    store.stop_phase(code)
+    store.stop_phase(code)  # twice: nothing happens
+    assert store.phase(code) is None
+    for name, seconds in (("Pause\u202e", 60), ("Pause", 0), ("Pause", 10**6), ("Pause", 1.5)):
+        with pytest.raises((ValueError, StoreError)) as err:  # refused, said in French
+            store.start_phase(code, name, seconds)
+        assert err.value.message_fr
+    with pytest.raises(StoreError):
+        store.start_phase("ZZZZZZ", "Pause", 60)

@@ -69,13 +69,14 @@ from .text import (  # noqa: F401  (the limits are re-exported: the store's cons
     clean_text,
 )
 
-__all__ = ["Ballot", "Draft", "Store", "StoreError", "Submission", "Vote", "WorkshopSession",
+__all__ = ["Ballot", "Draft", "Phase", "Store", "StoreError", "Submission", "Vote",
+           "WorkshopSession",
            "current_futures", "format_code", "parse_code", "pseudonym_key"]
 
 ENV_URL = "FABRIQUE_DATABASE_URL"
 SQLITE_FILE = "fabrique.sqlite3"
-SCHEMA_VERSION = 4  # 2: submissions carry the participant (workbench.identity); 3: drafts;
-# 4: the vote on the consensus (ballots, votes)
+SCHEMA_VERSION = 5  # 2: submissions carry the participant (workbench.identity); 3: drafts;
+# 4: the vote on the consensus (ballots, votes); 5: the phase timer (phases)
 BUSY_TIMEOUT_S = 15
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 6
@@ -96,6 +97,9 @@ MSG_BALLOT_CHANGED = ("Le consensus soumis au vote vient de changer : relisez-le
                       "donnez votre avis.")
 CHOICES = ("accord", "desaccord", "a_discuter")  # d'accord, pas d'accord, à discuter
 MAX_THEMES = 32
+MAX_PHASE = 80  # characters of a phase's name
+MAX_PHASE_SECONDS = 4 * 3600
+PHASE_OVER_SHOWN = 120  # s a phase's « Temps écoulé » stays on the pages
 MSG_UNAVAILABLE = ("L'enregistrement est momentanément impossible. Réessayez dans un instant ; "
                    "si cela continue, prévenez l'animateur.")
 
@@ -195,6 +199,47 @@ votes_table = Table(
     Column("updated", _UTCDateTime(), nullable=False),
     CheckConstraint("choice IN ('accord', 'desaccord', 'a_discuter')", name="ck_vote_choice"),
 )
+
+
+# The facilitator's phase timer: the phase running in a session (its name, its length and
+# when it started), so that a reloaded Plénière and every participant's page count down
+# to the same end. Starting a phase replaces the previous one; stopping removes it.
+phases_table = Table(
+    "fabrique_phases", metadata,
+    Column("session_code", String(CODE_LENGTH), ForeignKey("fabrique_sessions.code"),
+           primary_key=True),
+    Column("name", String(MAX_PHASE), nullable=False),
+    Column("seconds", Integer, nullable=False),
+    Column("started", _UTCDateTime(), nullable=False),
+    CheckConstraint(f"seconds > 0 AND seconds <= {MAX_PHASE_SECONDS}", name="ck_phase_seconds"),
+)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """The phase a session's timer counts down."""
+
+    session_code: str
+    name: str
+    seconds: int
+    started: datetime  # timezone-aware UTC
+
+    @property
+    def run(self) -> int:
+        """A number that tells this countdown from any other (the pages key on it)."""
+        return int(self.started.timestamp() * 1_000_000)
+
+    def shown(self, now: datetime | None = None) -> bool:
+        """Running, or over for less than :data:`PHASE_OVER_SHOWN` seconds (the pages say
+        « Temps écoulé » that long)."""
+        now = now or datetime.now(UTC)
+        return (now - self.started).total_seconds() < self.seconds + PHASE_OVER_SHOWN
+
+    def left(self, now: datetime | None = None) -> int:
+        """Whole seconds left at ``now`` (0 once over; never more than its length)."""
+        now = now or datetime.now(UTC)
+        gone = (now - self.started).total_seconds()
+        return max(0, min(self.seconds, math.ceil(self.seconds - gone)))
 
 
 @dataclass(frozen=True)
@@ -693,6 +738,37 @@ class Store:
         with self._db("removing a draft", write=True) as conn:
             conn.execute(delete(drafts_table).where(drafts_table.c.owner == owner))
 
+    # -- the phase timer -------------------------------------------------------------------
+
+    def start_phase(self, session_code: str, name: str, seconds: int) -> Phase:
+        """Start the session's phase timer (replacing a running one)."""
+        code = self.get_session(session_code).code
+        name = clean_line(name, "Le nom de la phase", MAX_PHASE, min_len=0)
+        if not isinstance(seconds, int) or not 0 < seconds <= MAX_PHASE_SECONDS:
+            raise StoreError(f"a phase lasts 1..{MAX_PHASE_SECONDS} s, not {seconds!r:.20}",
+                             "Cette durée n'est pas possible.")
+        started = datetime.now(UTC)
+        stmt = self._upsert(phases_table, {"session_code": code},
+                            {"name": name, "seconds": seconds, "started": started})
+        with self._db("starting the timer", write=True) as conn:
+            conn.execute(stmt)
+        return Phase(code, name, seconds, started)
+
+    def stop_phase(self, session_code: str) -> None:
+        """Stop the session's timer (nothing happens if none runs)."""
+        code = parse_code(session_code)
+        with self._db("stopping the timer", write=True) as conn:
+            conn.execute(delete(phases_table).where(phases_table.c.session_code == code))
+
+    def phase(self, session_code: str) -> Phase | None:
+        """The session's phase timer, running or over, or None when none was started."""
+        code = parse_code(session_code)
+        with self._db("reading the timer", write=False) as conn:
+            row = conn.execute(select(phases_table)
+                               .where(phases_table.c.session_code == code)).first()
+        return None if row is None else Phase(row.session_code, row.name, int(row.seconds),
+                                              row.started)
+
     # -- the vote on the consensus --------------------------------------------------------
 
     def open_ballot(self, session_code: str, share_code: str, themes) -> Ballot:
@@ -818,5 +894,6 @@ def _migrate(conn: Connection, found: int) -> None:
     if found < 2:  # schema 1 had no participant: its rows keep "" (each counts alone)
         conn.execute(sql_text("ALTER TABLE fabrique_submissions ADD COLUMN participant "
                           f"VARCHAR({MAX_META}) NOT NULL DEFAULT ''"))
-    # schema 3 added fabrique_drafts, schema 4 the ballots and votes: create_all made them
+    # schema 3 added fabrique_drafts, schema 4 the ballots and votes, schema 5 the phases:
+    # create_all made them
     conn.execute(update(schema_table).values(version=SCHEMA_VERSION))

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import uuid
 
 import workbench as wb
 from workbench.app.pleniere import REFUSED_FR
+from workbench.store import format_code
 
+from .conftest import join, wait_for_atelier
 from .test_overview import external, normalise
 
 APP = "/voila/render/pleniere.ipynb"
@@ -174,6 +177,7 @@ def test_the_phase_timer_counts_down_on_the_projected_page(context, voila_server
     page.locator(".fab-timer-length select").select_option(label="3 min")
     page.locator(".fab-timer-start").click()
     left = page.wait_for_selector(".fab-timer .fab-timer-left", timeout=20_000)
+    shown_at = time.monotonic()  # the phase started before this
     assert "Explorer les leviers" in page.inner_text(".fab-timer")
     # within a few seconds it reads 2 min 5x s: the page's own count, not a message a second
     page.wait_for_function(
@@ -182,8 +186,33 @@ def test_the_phase_timer_counts_down_on_the_projected_page(context, voila_server
     size = float(left.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
     assert size >= 60, size  # read from the back of the room
     assert page.get_attribute(".fab-timer", "role") == "timer"
+    code = page.get_attribute(".fab-code", "data-code")
+    # a participant joined to the session sees the same countdown above the levers
+    phone = context.new_page()
+    phone.goto(f"{voila_server.url}{ATELIER}?atelier={code}", timeout=120_000)
+    wait_for_atelier(phone, voila_server)
+    join(phone, "Zoé")
+    phone.wait_for_function(  # whatever the machine's load made of the minutes since
+        "() => /^([0-2]\\s*min \\d\\d\\s*s|Temps écoulé)$/.test("
+        "document.querySelector('.fab-phase-line .fab-timer-left')?.textContent.trim())",
+        timeout=20_000)
+    assert "Explorer les leviers" in phone.inner_text(".fab-phase-line")
+    # a reload of the projected page finds the phase still running, not back at 3 min
+    page.reload(timeout=120_000)
+    choice = page.wait_for_selector(".fab-session-choice select", timeout=60_000)
+    label = next(o for o in page.locator(".fab-session-choice option").all_inner_texts()
+                 if format_code(code) in o)
+    asked_at = time.monotonic()
+    choice.select_option(label=label)
+    seconds = int(page.wait_for_selector(".fab-timer[data-seconds]", timeout=20_000)
+                  .get_attribute("data-seconds"))
+    assert asked_at - shown_at > 2  # long enough for a restart to show
+    assert seconds <= 180 - int(asked_at - shown_at) + 1, (seconds, asked_at - shown_at)
     page.locator(".fab-timer-stop").click()
     page.wait_for_selector(".fab-timer", state="detached", timeout=20_000)
+    # stopped: gone from the participant's page on its next beat
+    phone.wait_for_selector(".fab-phase-line .fab-timer", state="detached", timeout=20_000)
+    phone.close()
     page.close()
 
 

@@ -46,6 +46,7 @@ from .report import judgement_html
 from .sharing import own_layout, share_alike
 from .state import LeverState
 from .styles import stylesheet
+from .timer import PhaseLine
 from .vote import VoteBox
 
 log = logging.getLogger("workbench.app.atelier")
@@ -305,7 +306,9 @@ class Atelier(WorkshopApp):
         self.heartbeat.add_class("fab-heartbeat")
         self._beats = 0
         self.vote = VoteBox(self)  # shown when the facilitator puts the consensus to the vote
-        self.widget = W.VBox([style, title, self.join_box, self.vote.widget, toolbar,
+        self.phase = PhaseLine(self)  # the facilitator's timer, counting down here too
+        self.widget = W.VBox([style, title, self.join_box, self.phase.widget,
+                              self.vote.widget, toolbar,
                               self.notice, cols,
                               self.bar, self.heartbeat],
                              layout=W.Layout(width="100%"))
@@ -383,6 +386,8 @@ class Atelier(WorkshopApp):
                                 f'data-query="{esc(urlencode(query))}"></span>')
         if self.session_code or self.vote.share_code:
             self.vote.check()  # an open vote appears within a beat
+        if self.session_code or self.phase.run:
+            self.phase.check()  # so does the facilitator's timer
 
     def _start_heartbeat(self) -> None:
         import asyncio
@@ -634,6 +639,7 @@ class Atelier(WorkshopApp):
             w.disabled = True
         self.drafts.changed(now=True)
         self.vote.check()
+        self.phase.check()
         return True
 
     @property
@@ -841,6 +847,7 @@ class Atelier(WorkshopApp):
             self.state.restore(self.levers.trend_values())
             self._show_levers()
             self.vote.reset()
+            self.phase.check()  # no session: no timer
         self.fresh_button.layout.display = "none"
         self.notice.value = message_html("La page repart de zéro pour vous. Rejoignez "
                                          "l'atelier avec votre propre pseudonyme.", ok=True)

@@ -274,7 +274,7 @@ class Pleniere(WorkshopApp):
         self.export_button.add_class("fab-export")
         self.export_button.on_click(lambda _: self.export())
         self.export_msg = html_widget("", "fab-export-msg")
-        self.timer = PhaseTimer()
+        self.timer = PhaseTimer(self)
         views = (  # each part of the session, and the projector's view that shows it
             (self.join_html, "rejoindre"), (actions, "rejoindre"),
             (self.confirm_box, "rejoindre"), (self.status_msg, *VIEW_IDS),
@@ -375,6 +375,7 @@ class Pleniere(WorkshopApp):
         self.session_box.layout.display = None
         self.refresh_sessions()
         self._show_session()
+        self.timer.restore(session.code)  # a phase still running (after a reload)
         try:  # the vote's state with the session's code, before its futures are counted
             self.ballot.refresh()
         except Exception:
