@@ -254,5 +254,19 @@ def test_the_spotlight_shows_one_future_on_the_whole_projected_screen(browser, v
         page.screenshot(path="/tmp/spotlight.png")
         page.locator(".fab-spotlight-close").click()
         page.wait_for_selector(".fab-spotlight", state="hidden", timeout=20_000)
+        # a text of 2,000 characters: an excerpt, and the screen still holds it all
+        long = submit(store, code, "Ana", ("Un territoire où chacun trouve sa place. " * 50)
+                      [:2000], net_migration=2000)
+        page.wait_for_function("() => document.querySelector('.fab-counter [data-count]')"
+                               "?.dataset.count === '3'", timeout=20_000)
+        page.locator(f".fab-sub-{long.id} .fab-spot-button").click()
+        page.wait_for_selector('.fab-spot[data-scenario^="Ana"]', state="visible",
+                               timeout=20_000)
+        assert "suite dans la liste des futurs reçus" in page.inner_text(".fab-spot-text")
+        fits = page.evaluate("() => { const s = document.querySelector('.fab-spotlight');"
+                             " return s.scrollHeight <= s.clientHeight + 1; }")
+        assert fits, "a long text pushes the spotlight past 1920×1080"
+        page.locator(".fab-spotlight-close").click()
+        page.wait_for_selector(".fab-spotlight", state="hidden", timeout=20_000)
     finally:
         ctx.close()

@@ -1,7 +1,9 @@
 """The first workshop page: the reference scenarios' key figures in 2030 next to 2021.
 
     >>> from workbench.app import reference_overview
-    >>> reference_overview()          # an ipywidgets widget; display it in a notebook
+    >>> page = reference_overview()   # an ipywidgets widget; display it in a notebook
+    >>> type(page).__name__
+    'VBox'
 
 Every string shown comes through :func:`workbench.text.escape`, numbers are written the French way
 (``146 856``, ``8,1 %``, narrow no-break spaces), and a failure never reaches the page as a

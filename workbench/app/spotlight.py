@@ -22,6 +22,24 @@ from .svg_charts import chart_legend, line_chart_svg
 log = logging.getLogger("workbench.app.spotlight")
 
 CHARTS = 4  # large charts in a spotlight: they fit one 1920×1080 screen
+TEXT = 420  # characters of a participant's text the spotlight shows: four lines in 28 px
+
+
+def excerpt(text: str, limit: int = TEXT) -> str:
+    """``text`` whole when it fits the spotlight, else cut at a word with a note that the
+    whole is in the list of futures (a 2,000-character text would push the charts off the
+    projected screen).
+
+    >>> excerpt("Des bus le soir.")
+    'Des bus le soir.'
+    >>> excerpt("mot " * 200).endswith("(suite dans la liste des futurs reçus)")
+    True
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return f"{cut.rstrip()}… (suite dans la liste des futurs reçus)"
 
 
 class Spotlight:
@@ -70,7 +88,7 @@ class Spotlight:
             drawn = "".join(line_chart_svg(run, v, panel, main=name) for v in charts)
             legend = chart_legend().replace("consensus du panel", esc(
                 "ce futur" if name != CONSENSUS else "consensus du panel"))
-            quote = (f'<blockquote class="fab-spot-text">{esc(text)}</blockquote>'
+            quote = (f'<blockquote class="fab-spot-text">{esc(excerpt(text))}</blockquote>'
                      if text.strip() else "")
             self.body.value = (
                 f'<div class="fab-spot" data-scenario="{esc(name)}">'
