@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import wait_for_atelier
+from .conftest import join, wait_for_atelier
 
 APP = "/voila/render/atelier.ipynb"
 PLENIERE = "/voila/render/pleniere.ipynb"
@@ -46,6 +46,40 @@ def test_axe_finds_nothing_serious_in_the_pleniere(context, voila_server, token)
     page.locator(".fab-open").click()
     page.wait_for_selector(".fab-close", state="visible", timeout=30_000)
     assert serious_findings(page) == []
+
+
+def test_axe_finds_nothing_serious_in_an_open_vote_and_a_running_timer(browser, voila_server):
+    """The parts that appear during a session: the vote on the consensus (radio groups,
+    theme by theme) and the facilitator's countdown, on a phone."""
+    import uuid
+
+    import workbench as wb
+
+    store = voila_server.store()
+    session = store.create_session("Vote accessible")
+    registry = wb.Engine().levers
+    values = registry.trend_values()
+    values.update(home_care_share=80, solar_pv_2030=250)
+    store.submit(session.code, "Zoé", values, "Mon futur.", share_code="F1test",
+                 model_version=wb.__version__, territory="grand-chambery",
+                 key=uuid.uuid4().hex, participant="a11y-zoe-0001")
+    from workbench.panel import ballot_themes
+    from workbench.scenario import share_code
+
+    code = share_code(wb.Scenario(name="consensus", levers=values), registry)
+    store.open_ballot(session.code, code, ballot_themes(values, registry))
+    store.start_phase(session.code, "Voter sur le consensus", 600)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    try:
+        page = ctx.new_page()
+        page.goto(f"{voila_server.url}{APP}?atelier={session.code}")
+        wait_for_atelier(page, voila_server)
+        join(page, "Léo")
+        page.wait_for_selector(".fab-vote-choice", state="visible", timeout=30_000)
+        page.wait_for_selector(".fab-phase-line .fab-timer", timeout=30_000)
+        assert serious_findings(page) == []
+    finally:
+        ctx.close()
 
 # For each visible slider: its handle's accessible name and value text, and what the page
 # shows beside it (the lever's label and value, formatted by the kernel).
