@@ -100,6 +100,16 @@ def french_spacing(text: str) -> str:
     return re.sub(r"« +", "«" + NBSP, text)
 
 
+def cut_at_word(text: str, limit: int) -> str:
+    """The start of ``text`` up to ``limit`` characters, cut before a word rather than in
+    it (no ellipsis: the caller says what follows).
+
+    >>> cut_at_word("Des bus le soir et des vélos", 12)
+    'Des bus le'
+    """
+    return text[:limit].rsplit(" ", 1)[0].rstrip() or text[:limit]
+
+
 def decimals_for(unit: str, value: float) -> int:
     """How many decimals a participant needs: one for shares, two below ten, else none."""
     if unit == "%":

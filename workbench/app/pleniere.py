@@ -43,7 +43,7 @@ from ..auth import (  # noqa: F401  (re-exported: tests and notebooks use them h
 from ..codelist import app_variables
 from ..errors import WorkbenchError
 from ..export import export_session
-from ..format import date_fr, french_spacing, time_fr, who
+from ..format import cut_at_word, date_fr, french_spacing, time_fr, who
 from ..panel import (
     MIN_FAMILY_FUTURES,
     TREND_EXPLAINED_FR,
@@ -523,9 +523,9 @@ class Pleniere(WorkshopApp):
                  if sub.group else "")
         text = sub.text.strip()
         if len(text) > EXCERPT:
-            cut = text[:EXCERPT].rsplit(" ", 1)[0] or text[:EXCERPT]
-            body = (f'<p class="fab-excerpt">{esc(cut)}…</p><details><summary>Lire tout le '
-                    f'texte</summary><p class="fab-fulltext">{esc(text)}</p></details>')
+            body = (f'<p class="fab-excerpt">{esc(cut_at_word(text, EXCERPT))}…</p><details>'
+                    '<summary>Lire tout le texte</summary>'
+                    f'<p class="fab-fulltext">{esc(text)}</p></details>')
         else:
             body = f'<p class="fab-excerpt fab-fulltext">{esc(text)}</p>'
         info = html_widget(

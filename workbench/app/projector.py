@@ -93,8 +93,7 @@ class Projector:
         self.page_label = html_widget("", "fab-page-label")
         self.pager = W.HBox([self.previous, self.next, self.page_label],
                             layout=W.Layout(flex_flow="row wrap", align_items="center"))
-        self.pager.add_class("fab-pager")
-        self.part(self.pager, "choix", "accord")
+        self.pager.add_class("fab-pager")  # a part of the views « choix » and « accord »
         self._label()
 
     # -- the parts ---------------------------------------------------------------------------

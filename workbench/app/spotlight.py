@@ -11,7 +11,7 @@ import logging
 import ipywidgets as W
 
 from ..codelist import app_variables
-from ..format import french_spacing
+from ..format import cut_at_word, french_spacing
 from ..panel import CONSENSUS, ordered_levers, run_panel, scenario_name, submission_values
 from ..text import escape as esc
 from .base import html_widget, message_html
@@ -38,8 +38,7 @@ def excerpt(text: str, limit: int = TEXT) -> str:
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return f"{cut.rstrip()}… (suite dans la liste des futurs reçus)"
+    return f"{cut_at_word(text, limit)}… (suite dans la liste des futurs reçus)"
 
 
 class Spotlight:

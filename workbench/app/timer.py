@@ -17,8 +17,7 @@ import ipywidgets as W
 
 from ..errors import WorkbenchError
 from ..format import french_spacing
-from ..store import MAX_PHASE
-from ..text import TextRefused, clean_line
+from ..text import TextRefused
 from ..text import escape as esc
 from .base import html_widget, message_html
 
@@ -79,9 +78,8 @@ class PhaseTimer:
             self.display.value = message_html("Ouvrez d'abord un atelier.", ok=False)
             return None
         seconds = 60 * int(minutes if minutes is not None else self.length.value)
-        try:
-            name = clean_line(phase if phase is not None else self.phase.value,
-                              "Le nom de la phase", MAX_PHASE, min_len=0)
+        name = phase if phase is not None else self.phase.value
+        try:  # the store cleans the name (workbench.text.clean_line) and refuses in French
             found = self.app.store.start_phase(session.code, name, seconds)
         except TextRefused as err:
             self.display.value = message_html(err.message_fr, ok=False)
